@@ -1,0 +1,236 @@
+/**
+ * The contract between the scheduler and a job store. A store keeps jobs and runs and claims
+ * work atomically under leases; it never computes fire times, misfires or coalescing (the
+ * scheduler does, in `src/scheduler/plan.ts`). All methods are asynchronous so that a networked
+ * store fits unchanged.
+ *
+ * Two clocks are involved, and they are never mixed:
+ * - **schedule time** (`now` arguments, `nextRunTime`, `notBefore`): the scheduler's clock, which
+ *   may be a FakeClock. Stores compare against the `now` they are given, never read it.
+ * - **lease time** (`leaseExpiresAt`): real time, judged by the store itself: the host clock
+ *   (`Date.now()`, or the store's `leaseClock` option) in memory and SQLite, the database's
+ *   `now()` in PostgreSQL. A FakeClock never expires a lease.
+ *
+ * Every run of a job is a row keyed by its `runId`; a row exists from the moment the run is due
+ * (or waiting for its retry) until it finishes. Inserting an existing `runId` is a no-op, which is
+ * what makes a scheduled run start once across schedulers.
+ * @module
+ */
+import type { SerializedTrigger } from '../triggers/trigger.js';
+
+/** Retry options resolved to milliseconds (see the job option `retry`). */
+export interface RetryPolicy {
+  attempts: number;
+  delay: number;
+  factor: number;
+  maxDelay: number;
+  jitter: boolean;
+}
+
+/** A job as a store keeps it. Times are epoch milliseconds on the schedule clock. */
+export interface JobRecord {
+  id: string;
+  name: string;
+  taskId: string;
+  trigger: SerializedTrigger;
+  args: unknown[];
+  /** The next fire time; `null` when the job is paused (or exhausted, see `exhausted`). */
+  nextRunTime: number | null;
+  /** True once the trigger has no further fire time; the job is deleted when its last run ends. */
+  exhausted: boolean;
+  misfireGraceTime: number | null;
+  coalesce: boolean;
+  maxInstances: number;
+  /** Upper bound of the random delay added to each run, in ms (0: none). */
+  jitter: number;
+  executor: string;
+  timeout: number | null;
+  retry: RetryPolicy | null;
+}
+
+/** The fields of a job that `updateJob` may change. */
+export type JobChanges = Partial<Omit<JobRecord, 'id'>>;
+
+/** A run that is due or in flight, as a store keeps it. */
+export interface RunRecord {
+  runId: string;
+  jobId: string;
+  /** The fire time this run belongs to (schedule clock, ms). For `runJob` runs, when it was asked for. */
+  scheduledRunTime: number;
+  /** The try this row stands for, from 1. */
+  attempt: number;
+  /** The run may not start before this instant (schedule clock, ms): jitter or a retry's backoff. */
+  notBefore: number;
+  /** `pending`: waiting for `notBefore` and a claimer; `running`: claimed under a lease. */
+  state: 'pending' | 'running';
+  /** The scheduler holding the lease, or `null` while pending. */
+  owner: string | null;
+  /** When the lease runs out (lease time, ms), or `null` while pending. */
+  leaseExpiresAt: number | null;
+  /** Random token of the current claim; writes for the run must present it (fencing). */
+  claimToken: string | null;
+  /** True for runs started by `runJob`: they are outside the schedule and `maxInstances`. */
+  manual: boolean;
+}
+
+/** A run the scheduler asks a store to create. It starts `pending` and unowned. */
+export interface NewRun {
+  runId: string;
+  scheduledRunTime: number;
+  notBefore: number;
+  attempt?: number;
+  manual?: boolean;
+}
+
+/** The outcome of processing one acquired job (see {@link JobStore.releaseJobs}). */
+export interface JobRelease {
+  jobId: string;
+  /** The job's next fire time after this wakeup; `null` together with `exhausted: true` when it has none. */
+  nextRunTime: number | null;
+  exhausted: boolean;
+  /** Runs to create, oldest first. */
+  runs: NewRun[];
+}
+
+/** What {@link JobStore.releaseJobs} did for one job. */
+export interface JobReleaseResult {
+  jobId: string;
+  /** Run ids created (oldest first), within the job's `maxInstances`. */
+  created: string[];
+  /** Run ids not created because the job already had `maxInstances` runs pending or in flight. */
+  refused: string[];
+  /** True when the job was exhausted with no run left and has been deleted. */
+  removed: boolean;
+}
+
+/** A claimed run together with the job it belongs to. */
+export interface ClaimedRun {
+  run: RunRecord;
+  job: JobRecord;
+  /** True when the run was taken over from a holder whose lease had expired. */
+  takenOver: boolean;
+}
+
+/** How a run ended, as told to {@link JobStore.completeRun}. */
+export type RunOutcome =
+  | { status: 'succeeded' | 'failed' | 'missed' }
+  /** Keep the run as `pending` for its next try, not before `notBefore`. */
+  | { status: 'retry'; attempt: number; notBefore: number };
+
+/** What the scheduler tells a store when it opens it. */
+export interface StoreOpenContext {
+  /** The name the store has in the scheduler's `jobStores`. */
+  name: string;
+  /** Logger of the scheduler (may be silent). */
+  logger: Logger;
+}
+
+/** The logger shape kairos accepts (console fits). */
+export interface Logger {
+  debug(message: string, ...rest: unknown[]): void;
+  info(message: string, ...rest: unknown[]): void;
+  warn(message: string, ...rest: unknown[]): void;
+  error(message: string, ...rest: unknown[]): void;
+}
+
+/**
+ * A place where jobs live. Implementations: `MemoryJobStore`, `SQLiteJobStore`, `PostgresJobStore`.
+ * Each method is atomic: it either does all it says or nothing.
+ */
+export interface JobStore {
+  /**
+   * True when jobs outlive the process: the scheduler then refuses tasks that are not registered
+   * by id and args that JSON cannot round-trip, before calling `addJob`.
+   */
+  readonly persistent: boolean;
+  /** How long a claim lasts without renewal, in ms (real time). The scheduler renews every third of it. */
+  readonly leaseDuration: number;
+
+  // ---------------------------------------------------------------- lifecycle
+  /** Opens connections and applies migrations. Called once by `Scheduler.start()`. */
+  open(context: StoreOpenContext): Promise<void>;
+  /** Closes connections; a closed store may be opened again. Idempotent. */
+  close(): Promise<void>;
+  /**
+   * Calls `listener` soon after another scheduler (process or connection) changed jobs or runs,
+   * so that this scheduler re-arms its timer. Returns an unsubscribe function. Stores that cannot
+   * see others' changes never call it.
+   */
+  subscribe(listener: () => void): () => void;
+
+  // --------------------------------------------------------------------- jobs
+  /**
+   * Inserts a job. With `replaceExisting`, replaces a job of the same id (its pending runs are
+   * kept; the scheduler cancels them with `updateJob` when the trigger changed).
+   * @throws ConflictingIdError when the id is taken and `replaceExisting` is false
+   * @throws SerializationError when the job cannot be stored (nothing is written)
+   */
+  addJob(job: JobRecord, options: { replaceExisting: boolean }): Promise<void>;
+  /** The job with that id, or `null`. */
+  getJob(id: string): Promise<JobRecord | null>;
+  /** Every job, ordered by `nextRunTime` (paused last), then id. */
+  getJobs(): Promise<JobRecord[]>;
+  /**
+   * Writes `changes` into a job and returns the updated job. With `cancelPendingRuns`, deletes
+   * the job's runs that are still `pending` (runs in flight finish).
+   * @throws JobLookupError for an unknown id
+   */
+  updateJob(id: string, changes: JobChanges, options?: { cancelPendingRuns?: boolean }): Promise<JobRecord>;
+  /**
+   * Deletes a job and its pending runs; its runs in flight finish and are then dropped.
+   * @throws JobLookupError for an unknown id
+   */
+  removeJob(id: string): Promise<void>;
+  /** Deletes every job and every pending run. */
+  removeAllJobs(): Promise<void>;
+
+  // --------------------------------------------------------------------- work
+  /**
+   * The earliest instant (schedule clock, ms) at which there is work: the smallest `nextRunTime`
+   * of a job, or `notBefore` of a pending run. `null` when there is none. Must not scan: an index
+   * or a heap answers it.
+   */
+  getNextWakeTime(): Promise<number | null>;
+  /**
+   * Claims up to `limit` jobs whose `nextRunTime <= now`, oldest first, that no other scheduler
+   * holds (never acquired, acquired by `owner`, or with an expired acquisition). Marks them
+   * acquired by `owner` for `leaseDuration` (lease time) and returns them. The scheduler must
+   * answer with `releaseJobs` for each.
+   */
+  acquireDueJobs(owner: string, now: number, limit: number): Promise<JobRecord[]>;
+  /**
+   * For each job acquired by `owner`: sets `nextRunTime`/`exhausted`, clears the acquisition and
+   * creates the given runs as `pending` (an existing `runId` is skipped), never letting the job's
+   * pending-or-running non-manual runs exceed its `maxInstances` (the excess is `refused`). An
+   * exhausted job with no run left is deleted. A job gone meanwhile, or not acquired by `owner`,
+   * is skipped (empty result). One transaction.
+   */
+  releaseJobs(owner: string, releases: JobRelease[]): Promise<JobReleaseResult[]>;
+  /**
+   * Claims up to `limit` runs, oldest `notBefore` first: `pending` runs with `notBefore <= now`,
+   * and `running` runs whose lease has expired (lease time), which are taken over with
+   * `attempt + 1`. Claimed runs become `running`, owned by `owner`, with a new `claimToken` and
+   * `leaseExpiresAt = leaseNow + leaseDuration`. Runs whose job is gone are deleted, not returned.
+   */
+  claimDueRuns(owner: string, now: number, limit: number): Promise<ClaimedRun[]>;
+  /**
+   * Extends the leases of runs `owner` still holds (matching `claimToken`). Returns the run ids
+   * whose lease is no longer theirs (taken over or deleted).
+   */
+  renewLeases(owner: string, runs: Array<{ runId: string; claimToken: string }>): Promise<string[]>;
+  /**
+   * Ends a claimed run: deletes it (`succeeded`, `failed`, `missed`), or turns it back into a
+   * `pending` run for its next `attempt` (`retry`; deleted instead when the job is gone). When
+   * the job is exhausted and this was its last run, deletes the job and returns `jobRemoved: true`.
+   * @throws LeaseLostError when the run is not held with this `claimToken` (nothing is written)
+   */
+  completeRun(runId: string, claimToken: string, outcome: RunOutcome): Promise<{ jobRemoved: boolean }>;
+  /**
+   * Creates a `pending` run outside the schedule (for `runJob`); it does not count toward
+   * `maxInstances`.
+   * @throws JobLookupError for an unknown job
+   */
+  addRun(jobId: string, run: NewRun): Promise<void>;
+  /** The job's runs, pending and in flight, oldest `scheduledRunTime` first. */
+  getRuns(jobId: string): Promise<RunRecord[]>;
+}

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // e2e tests fork processes and share the machine's two cores; keep file parallelism modest.
+    maxWorkers: 2,
+  },
+});
