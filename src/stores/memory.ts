@@ -1,0 +1,312 @@
+/**
+ * MemoryJobStore: jobs in process memory, lost on exit. It implements the same claims, leases,
+ * claim tokens and `maxInstances` counting as the persistent stores (so one conformance suite
+ * covers them all), with two heaps instead of indexes: jobs by `nextRunTime` and pending runs by
+ * `notBefore`. Every operation is O(log n) or O(size of its answer); none scans all jobs.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { ConflictingIdError, JobLookupError, LeaseLostError } from '../errors.js';
+import { IndexedHeap } from './indexed-heap.js';
+import type {
+  ClaimedRun,
+  JobChanges,
+  JobRecord,
+  JobRelease,
+  JobReleaseResult,
+  JobStore,
+  NewRun,
+  RunOutcome,
+  RunRecord,
+  StoreOpenContext,
+} from './job-store.js';
+
+/** Options of {@link MemoryJobStore}. */
+export interface MemoryJobStoreOptions {
+  /**
+   * How long a claim lasts without renewal, in ms of real time. Matters only when several
+   * schedulers in one process share this store.
+   * @default 30000
+   */
+  leaseDuration?: number;
+  /** The real-time clock leases are judged by (for tests). @default Date.now */
+  leaseClock?: () => number;
+}
+
+interface StoredJob {
+  record: JobRecord;
+  acquiredBy: string | null;
+  acquiredUntil: number;
+}
+
+/** A job store in process memory: fast, and gone when the process exits. */
+export class MemoryJobStore implements JobStore {
+  readonly persistent = false;
+  readonly leaseDuration: number;
+  readonly #leaseClock: () => number;
+  #name = 'memory';
+  readonly #jobs = new Map<string, StoredJob>();
+  /** Jobs with a `nextRunTime` that nobody holds, by `nextRunTime`. */
+  readonly #dueJobs = new IndexedHeap();
+  readonly #runs = new Map<string, RunRecord>();
+  readonly #runsByJob = new Map<string, Set<string>>();
+  /** Pending runs by `notBefore`. */
+  readonly #pendingRuns = new IndexedHeap();
+  /** Running runs, checked for expired leases (there are at most as many as runs in flight). */
+  readonly #runningRuns = new Set<string>();
+
+  constructor(options: MemoryJobStoreOptions = {}) {
+    this.leaseDuration = options.leaseDuration ?? 30_000;
+    this.#leaseClock = options.leaseClock ?? Date.now;
+  }
+
+  async open(context: StoreOpenContext): Promise<void> {
+    this.#name = context.name;
+  }
+
+  async close(): Promise<void> {}
+
+  subscribe(): () => void {
+    // One process: every scheduler sharing this object re-arms on its own changes.
+    return () => {};
+  }
+
+  async addJob(job: JobRecord, options: { replaceExisting: boolean }): Promise<void> {
+    const existing = this.#jobs.get(job.id);
+    if (existing && !options.replaceExisting) throw new ConflictingIdError(job.id, this.#name);
+    const stored: StoredJob = { record: copyJob(job), acquiredBy: null, acquiredUntil: 0 };
+    this.#jobs.set(job.id, stored);
+    this.#index(stored);
+  }
+
+  async getJob(id: string): Promise<JobRecord | null> {
+    const stored = this.#jobs.get(id);
+    return stored ? copyJob(stored.record) : null;
+  }
+
+  async getJobs(): Promise<JobRecord[]> {
+    return [...this.#jobs.values()]
+      .map((s) => copyJob(s.record))
+      .sort((a, b) => (a.nextRunTime ?? Infinity) - (b.nextRunTime ?? Infinity) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async updateJob(id: string, changes: JobChanges, options: { cancelPendingRuns?: boolean } = {}): Promise<JobRecord> {
+    const stored = this.#jobs.get(id);
+    if (!stored) throw new JobLookupError(id, this.#name);
+    stored.record = copyJob({ ...stored.record, ...changes, id });
+    this.#index(stored);
+    if (options.cancelPendingRuns) this.#deletePendingRuns(id);
+    return copyJob(stored.record);
+  }
+
+  async removeJob(id: string): Promise<void> {
+    if (!this.#jobs.has(id)) throw new JobLookupError(id, this.#name);
+    this.#deleteJob(id);
+  }
+
+  async removeAllJobs(): Promise<void> {
+    for (const id of [...this.#jobs.keys()]) this.#deleteJob(id);
+  }
+
+  async getNextWakeTime(): Promise<number | null> {
+    const a = this.#dueJobs.peekPriority();
+    const b = this.#pendingRuns.peekPriority();
+    if (a === undefined) return b ?? null;
+    return b === undefined ? a : Math.min(a, b);
+  }
+
+  async acquireDueJobs(owner: string, now: number, limit: number): Promise<JobRecord[]> {
+    const leaseNow = this.#leaseClock();
+    const out: JobRecord[] = [];
+    for (const id of this.#dueJobs.popUpTo(now, limit)) {
+      const stored = this.#jobs.get(id)!;
+      stored.acquiredBy = owner;
+      stored.acquiredUntil = leaseNow + this.leaseDuration;
+      out.push(copyJob(stored.record));
+    }
+    // Jobs held by a scheduler that died are not in #dueJobs; take over expired acquisitions.
+    if (out.length < limit && this.#acquired.size > 0) {
+      for (const id of this.#acquired) {
+        if (out.length >= limit) break;
+        const stored = this.#jobs.get(id);
+        if (!stored || stored.acquiredUntil > leaseNow || stored.record.nextRunTime === null || stored.record.nextRunTime > now) continue;
+        stored.acquiredBy = owner;
+        stored.acquiredUntil = leaseNow + this.leaseDuration;
+        out.push(copyJob(stored.record));
+      }
+    }
+    for (const job of out) this.#acquired.add(job.id);
+    return out;
+  }
+
+  /** Ids of jobs acquired and not yet released. */
+  readonly #acquired = new Set<string>();
+
+  async releaseJobs(owner: string, releases: JobRelease[]): Promise<JobReleaseResult[]> {
+    const results: JobReleaseResult[] = [];
+    for (const release of releases) {
+      const stored = this.#jobs.get(release.jobId);
+      if (!stored || stored.acquiredBy !== owner) {
+        results.push({ jobId: release.jobId, created: [], refused: [], removed: false });
+        continue;
+      }
+      stored.acquiredBy = null;
+      stored.acquiredUntil = 0;
+      this.#acquired.delete(release.jobId);
+      stored.record.nextRunTime = release.nextRunTime;
+      stored.record.exhausted = release.exhausted;
+      const created: string[] = [];
+      const refused: string[] = [];
+      let active = this.#countScheduledRuns(release.jobId);
+      for (const run of release.runs) {
+        if (this.#runs.has(run.runId)) continue;
+        if (!run.manual && active >= stored.record.maxInstances) {
+          refused.push(run.runId);
+          continue;
+        }
+        this.#insertRun(release.jobId, run);
+        created.push(run.runId);
+        if (!run.manual) active++;
+      }
+      let removed = false;
+      if (release.exhausted && (this.#runsByJob.get(release.jobId)?.size ?? 0) === 0) {
+        this.#deleteJob(release.jobId);
+        removed = true;
+      } else {
+        this.#index(stored);
+      }
+      results.push({ jobId: release.jobId, created, refused, removed });
+    }
+    return results;
+  }
+
+  async claimDueRuns(owner: string, now: number, limit: number): Promise<ClaimedRun[]> {
+    const leaseNow = this.#leaseClock();
+    const out: ClaimedRun[] = [];
+    const claim = (run: RunRecord, takenOver: boolean): void => {
+      const stored = this.#jobs.get(run.jobId);
+      if (!stored) {
+        this.#deleteRun(run.runId);
+        return;
+      }
+      if (takenOver) run.attempt += 1;
+      run.state = 'running';
+      run.owner = owner;
+      run.claimToken = randomUUID();
+      run.leaseExpiresAt = leaseNow + this.leaseDuration;
+      this.#runningRuns.add(run.runId);
+      out.push({ run: { ...run }, job: copyJob(stored.record), takenOver });
+    };
+    for (const runId of this.#runningRuns) {
+      if (out.length >= limit) break;
+      const run = this.#runs.get(runId)!;
+      if (run.leaseExpiresAt !== null && run.leaseExpiresAt <= leaseNow) claim(run, true);
+    }
+    while (out.length < limit) {
+      const [runId] = this.#pendingRuns.popUpTo(now, 1);
+      if (runId === undefined) break;
+      claim(this.#runs.get(runId)!, false);
+    }
+    return out;
+  }
+
+  async renewLeases(owner: string, runs: Array<{ runId: string; claimToken: string }>): Promise<string[]> {
+    const leaseNow = this.#leaseClock();
+    const lost: string[] = [];
+    for (const { runId, claimToken } of runs) {
+      const run = this.#runs.get(runId);
+      if (!run || run.owner !== owner || run.claimToken !== claimToken) lost.push(runId);
+      else run.leaseExpiresAt = leaseNow + this.leaseDuration;
+    }
+    return lost;
+  }
+
+  async completeRun(runId: string, claimToken: string, outcome: RunOutcome): Promise<{ jobRemoved: boolean }> {
+    const run = this.#runs.get(runId);
+    if (!run || run.claimToken !== claimToken) throw new LeaseLostError(runId, run?.jobId ?? '?', this.#name);
+    const stored = this.#jobs.get(run.jobId);
+    if (outcome.status === 'retry' && stored) {
+      this.#runningRuns.delete(runId);
+      Object.assign(run, { state: 'pending', owner: null, claimToken: null, leaseExpiresAt: null, attempt: outcome.attempt, notBefore: outcome.notBefore });
+      this.#pendingRuns.set(runId, run.notBefore);
+      return { jobRemoved: false };
+    }
+    this.#deleteRun(runId);
+    if (stored && stored.record.exhausted && (this.#runsByJob.get(run.jobId)?.size ?? 0) === 0) {
+      this.#deleteJob(run.jobId);
+      return { jobRemoved: true };
+    }
+    return { jobRemoved: false };
+  }
+
+  async addRun(jobId: string, run: NewRun): Promise<void> {
+    if (!this.#jobs.has(jobId)) throw new JobLookupError(jobId, this.#name);
+    if (!this.#runs.has(run.runId)) this.#insertRun(jobId, run);
+  }
+
+  async getRuns(jobId: string): Promise<RunRecord[]> {
+    const ids = this.#runsByJob.get(jobId);
+    if (!ids) return [];
+    return [...ids].map((id) => ({ ...this.#runs.get(id)! })).sort((a, b) => a.scheduledRunTime - b.scheduledRunTime || a.attempt - b.attempt);
+  }
+
+  #index(stored: StoredJob): void {
+    const { id, nextRunTime } = stored.record;
+    if (nextRunTime === null || stored.acquiredBy !== null) this.#dueJobs.delete(id);
+    else this.#dueJobs.set(id, nextRunTime);
+  }
+
+  #countScheduledRuns(jobId: string): number {
+    let n = 0;
+    for (const id of this.#runsByJob.get(jobId) ?? []) if (!this.#runs.get(id)!.manual) n++;
+    return n;
+  }
+
+  #insertRun(jobId: string, run: NewRun): void {
+    const record: RunRecord = {
+      runId: run.runId,
+      jobId,
+      scheduledRunTime: run.scheduledRunTime,
+      attempt: run.attempt ?? 1,
+      notBefore: run.notBefore,
+      state: 'pending',
+      owner: null,
+      leaseExpiresAt: null,
+      claimToken: null,
+      manual: run.manual ?? false,
+    };
+    this.#runs.set(run.runId, record);
+    let set = this.#runsByJob.get(jobId);
+    if (!set) this.#runsByJob.set(jobId, (set = new Set()));
+    set.add(run.runId);
+    this.#pendingRuns.set(run.runId, run.notBefore);
+  }
+
+  #deleteRun(runId: string): void {
+    const run = this.#runs.get(runId);
+    if (!run) return;
+    this.#runs.delete(runId);
+    this.#pendingRuns.delete(runId);
+    this.#runningRuns.delete(runId);
+    const set = this.#runsByJob.get(run.jobId);
+    set?.delete(runId);
+    if (set && set.size === 0) this.#runsByJob.delete(run.jobId);
+  }
+
+  #deletePendingRuns(jobId: string): void {
+    for (const id of [...(this.#runsByJob.get(jobId) ?? [])]) {
+      if (this.#runs.get(id)!.state === 'pending') this.#deleteRun(id);
+    }
+  }
+
+  #deleteJob(id: string): void {
+    this.#jobs.delete(id);
+    this.#dueJobs.delete(id);
+    this.#acquired.delete(id);
+    this.#deletePendingRuns(id);
+  }
+}
+
+function copyJob(job: JobRecord): JobRecord {
+  return { ...job, args: [...job.args], retry: job.retry ? { ...job.retry } : null };
+}

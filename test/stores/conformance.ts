@@ -1,0 +1,263 @@
+/**
+ * The behaviour of a job store, written once and run against every store (memory, SQLite,
+ * PostgreSQL): `describeJobStore('SQLiteJobStore', factory)`.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConflictingIdError, JobLookupError, LeaseLostError } from '../../src/errors.js';
+import type { JobRecord, JobStore, NewRun } from '../../src/stores/job-store.js';
+
+/** What a test harness gives the suite for one fresh, empty store. */
+export interface StoreHarness {
+  store: JobStore;
+  /** Makes every lease and acquisition currently held look expired (lease clock or back-dated rows). */
+  expireLeases(): Promise<void>;
+  /** Closes the store and opens a new instance on the same data (persistent stores only). */
+  reopen?(): Promise<JobStore>;
+  /** A second store instance on the same data, as another process would have (persistent stores only). */
+  second?(): Promise<JobStore>;
+  cleanup(): Promise<void>;
+}
+
+export function jobRecord(id: string, overrides: Partial<JobRecord> = {}): JobRecord {
+  return {
+    id,
+    name: id,
+    taskId: 'task',
+    trigger: { kind: 'interval', options: { minutes: 1 }, timezone: 'UTC', startDate: '2026-01-01T00:01:00.000Z' },
+    args: [1, 'two', { three: [3] }],
+    nextRunTime: Date.parse('2026-01-01T00:01:00Z'),
+    exhausted: false,
+    misfireGraceTime: null,
+    coalesce: true,
+    maxInstances: 1,
+    jitter: 0,
+    executor: 'default',
+    timeout: null,
+    retry: null,
+    ...overrides,
+  };
+}
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const min = (n: number): number => T0 + n * 60_000;
+const run = (runId: string, at: number, extra: Partial<NewRun> = {}): NewRun => ({ runId, scheduledRunTime: at, notBefore: at, ...extra });
+
+export function describeJobStore(name: string, makeHarness: () => Promise<StoreHarness>): void {
+  describe(`${name} (job store conformance)`, () => {
+    let h: StoreHarness;
+    let store: JobStore;
+    beforeEach(async () => {
+      h = await makeHarness();
+      store = h.store;
+      await store.open({ name: 'default', logger: console });
+    });
+    afterEach(async () => {
+      await store.close();
+      await h.cleanup();
+    });
+
+    it('adds and gets a job with every field intact', async () => {
+      const job = jobRecord('a', { retry: { attempts: 3, delay: 1000, factor: 2, maxDelay: 60_000, jitter: true }, timeout: 500, jitter: 250, misfireGraceTime: 1000 });
+      await store.addJob(job, { replaceExisting: false });
+      expect(await store.getJob('a')).toEqual(job);
+      expect(await store.getJob('nope')).toBeNull();
+    });
+
+    it('refuses a taken id with ConflictingIdError, or replaces it with replaceExisting', async () => {
+      await store.addJob(jobRecord('a'), { replaceExisting: false });
+      await expect(store.addJob(jobRecord('a', { name: 'again' }), { replaceExisting: false })).rejects.toBeInstanceOf(ConflictingIdError);
+      expect((await store.getJob('a'))!.name).toBe('a');
+      await store.addJob(jobRecord('a', { name: 'replaced' }), { replaceExisting: true });
+      expect((await store.getJob('a'))!.name).toBe('replaced');
+      expect(await store.getJobs()).toHaveLength(1);
+    });
+
+    it('lists jobs by nextRunTime, paused last, ties by id', async () => {
+      await store.addJob(jobRecord('c', { nextRunTime: min(2) }), { replaceExisting: false });
+      await store.addJob(jobRecord('p', { nextRunTime: null }), { replaceExisting: false });
+      await store.addJob(jobRecord('b', { nextRunTime: min(1) }), { replaceExisting: false });
+      await store.addJob(jobRecord('a', { nextRunTime: min(2) }), { replaceExisting: false });
+      expect((await store.getJobs()).map((j) => j.id)).toEqual(['b', 'a', 'c', 'p']);
+    });
+
+    it('updates and removes jobs; unknown ids give JobLookupError', async () => {
+      await store.addJob(jobRecord('a'), { replaceExisting: false });
+      const updated = await store.updateJob('a', { name: 'renamed', args: [42], nextRunTime: null });
+      expect(updated.name).toBe('renamed');
+      expect((await store.getJob('a'))!.args).toEqual([42]);
+      expect((await store.getJob('a'))!.nextRunTime).toBeNull();
+      await expect(store.updateJob('nope', { name: 'x' })).rejects.toBeInstanceOf(JobLookupError);
+      await expect(store.removeJob('nope')).rejects.toBeInstanceOf(JobLookupError);
+      await store.removeJob('a');
+      expect(await store.getJob('a')).toBeNull();
+      await store.addJob(jobRecord('x'), { replaceExisting: false });
+      await store.addJob(jobRecord('y'), { replaceExisting: false });
+      await store.removeAllJobs();
+      expect(await store.getJobs()).toEqual([]);
+    });
+
+    it('getNextWakeTime is the earliest nextRunTime or pending run', async () => {
+      expect(await store.getNextWakeTime()).toBeNull();
+      await store.addJob(jobRecord('a', { nextRunTime: min(5) }), { replaceExisting: false });
+      await store.addJob(jobRecord('b', { nextRunTime: min(3) }), { replaceExisting: false });
+      await store.addJob(jobRecord('p', { nextRunTime: null }), { replaceExisting: false });
+      expect(await store.getNextWakeTime()).toBe(min(3));
+      await store.addRun('a', run('a@manual', min(1), { manual: true }));
+      expect(await store.getNextWakeTime()).toBe(min(1));
+      await store.updateJob('b', { nextRunTime: min(10) });
+      await store.claimDueRuns('me', min(1), 10);
+      expect(await store.getNextWakeTime()).toBe(min(5));
+    });
+
+    it('acquires due jobs oldest first, within the limit, once', async () => {
+      for (const [id, at] of [['a', 3], ['b', 1], ['c', 2], ['d', 9]] as const) {
+        await store.addJob(jobRecord(id, { nextRunTime: min(at) }), { replaceExisting: false });
+      }
+      expect((await store.acquireDueJobs('me', min(5), 2)).map((j) => j.id)).toEqual(['b', 'c']);
+      expect((await store.acquireDueJobs('other', min(5), 10)).map((j) => j.id)).toEqual(['a']);
+      expect(await store.acquireDueJobs('other', min(5), 10)).toEqual([]);
+    });
+
+    it('an acquisition held by a dead scheduler expires and can be taken', async () => {
+      await store.addJob(jobRecord('a', { nextRunTime: min(1) }), { replaceExisting: false });
+      expect(await store.acquireDueJobs('dead', min(1), 10)).toHaveLength(1);
+      expect(await store.acquireDueJobs('alive', min(1), 10)).toHaveLength(0);
+      await h.expireLeases();
+      expect((await store.acquireDueJobs('alive', min(1), 10)).map((j) => j.id)).toEqual(['a']);
+      // the dead scheduler's late release is ignored
+      expect((await store.releaseJobs('dead', [{ jobId: 'a', nextRunTime: min(2), exhausted: false, runs: [] }]))[0]!.created).toEqual([]);
+    });
+
+    it('releases jobs: moves nextRunTime, creates runs once, refuses beyond maxInstances', async () => {
+      await store.addJob(jobRecord('a', { nextRunTime: min(1), maxInstances: 2 }), { replaceExisting: false });
+      await store.acquireDueJobs('me', min(4), 10);
+      const [res] = await store.releaseJobs('me', [
+        { jobId: 'a', nextRunTime: min(5), exhausted: false, runs: [run('a@1', min(1)), run('a@2', min(2)), run('a@3', min(3))] },
+      ]);
+      expect(res).toEqual({ jobId: 'a', created: ['a@1', 'a@2'], refused: ['a@3'], removed: false });
+      expect((await store.getJob('a'))!.nextRunTime).toBe(min(5));
+      expect((await store.getRuns('a')).map((r) => [r.runId, r.state, r.attempt])).toEqual([['a@1', 'pending', 1], ['a@2', 'pending', 1]]);
+      // the same runId again is a no-op, never a second run
+      await store.acquireDueJobs('me', min(5), 10);
+      const [again] = await store.releaseJobs('me', [{ jobId: 'a', nextRunTime: min(6), exhausted: false, runs: [run('a@1', min(1))] }]);
+      expect(again!.created).toEqual([]);
+      expect(await store.getRuns('a')).toHaveLength(2);
+    });
+
+    it('claims pending runs by notBefore and fences completion by claim token', async () => {
+      await store.addJob(jobRecord('a', { nextRunTime: min(1), maxInstances: 5 }), { replaceExisting: false });
+      await store.acquireDueJobs('me', min(3), 10);
+      await store.releaseJobs('me', [{ jobId: 'a', nextRunTime: min(9), exhausted: false, runs: [run('a@2', min(2)), run('a@1', min(1)), run('a@late', min(1), { notBefore: min(8) })] }]);
+      const claimed = await store.claimDueRuns('me', min(3), 10);
+      expect(claimed.map((c) => c.run.runId)).toEqual(['a@1', 'a@2']);
+      expect(claimed[0]!.job.id).toBe('a');
+      expect(claimed[0]!.takenOver).toBe(false);
+      expect(claimed[0]!.run.state).toBe('running');
+      expect(claimed[0]!.run.owner).toBe('me');
+      expect(await store.claimDueRuns('other', min(3), 10)).toEqual([]);
+      await expect(store.completeRun('a@1', 'wrong-token', { status: 'succeeded' })).rejects.toBeInstanceOf(LeaseLostError);
+      expect(await store.completeRun('a@1', claimed[0]!.run.claimToken!, { status: 'succeeded' })).toEqual({ jobRemoved: false });
+      expect((await store.getRuns('a')).map((r) => r.runId)).toEqual(['a@late', 'a@2']);
+    });
+
+    it('an expired lease is taken over with the next attempt; the old holder is fenced', async () => {
+      await store.addJob(jobRecord('a', { nextRunTime: min(1) }), { replaceExisting: false });
+      await store.acquireDueJobs('dead', min(1), 10);
+      await store.releaseJobs('dead', [{ jobId: 'a', nextRunTime: min(2), exhausted: false, runs: [run('a@1', min(1))] }]);
+      const [mine] = await store.claimDueRuns('dead', min(1), 10);
+      expect(await store.claimDueRuns('alive', min(1), 10)).toEqual([]);
+      expect(await store.renewLeases('dead', [{ runId: 'a@1', claimToken: mine!.run.claimToken! }])).toEqual([]);
+      await h.expireLeases();
+      const [taken] = await store.claimDueRuns('alive', min(1), 10);
+      expect(taken!.run.runId).toBe('a@1');
+      expect(taken!.takenOver).toBe(true);
+      expect(taken!.run.attempt).toBe(2);
+      expect(taken!.run.owner).toBe('alive');
+      expect(await store.renewLeases('dead', [{ runId: 'a@1', claimToken: mine!.run.claimToken! }])).toEqual(['a@1']);
+      await expect(store.completeRun('a@1', mine!.run.claimToken!, { status: 'succeeded' })).rejects.toBeInstanceOf(LeaseLostError);
+      await store.completeRun('a@1', taken!.run.claimToken!, { status: 'succeeded' });
+      expect(await store.getRuns('a')).toEqual([]);
+    });
+
+    it('a retry outcome keeps the run pending for its next attempt; it counts toward maxInstances', async () => {
+      await store.addJob(jobRecord('a', { nextRunTime: min(1) }), { replaceExisting: false });
+      await store.acquireDueJobs('me', min(1), 10);
+      await store.releaseJobs('me', [{ jobId: 'a', nextRunTime: min(2), exhausted: false, runs: [run('a@1', min(1))] }]);
+      const [c] = await store.claimDueRuns('me', min(1), 10);
+      await store.completeRun('a@1', c!.run.claimToken!, { status: 'retry', attempt: 2, notBefore: min(1) + 5000 });
+      expect(await store.getNextWakeTime()).toBe(min(1) + 5000);
+      expect(await store.claimDueRuns('me', min(1) + 4999, 10)).toEqual([]);
+      await store.acquireDueJobs('me', min(2), 10);
+      const [res] = await store.releaseJobs('me', [{ jobId: 'a', nextRunTime: min(3), exhausted: false, runs: [run('a@2', min(2))] }]);
+      expect(res!.refused).toEqual(['a@2']);
+      const [retry] = await store.claimDueRuns('me', min(2), 10);
+      expect([retry!.run.runId, retry!.run.attempt, retry!.takenOver]).toEqual(['a@1', 2, false]);
+    });
+
+    it('an exhausted job is deleted once its last run ends', async () => {
+      await store.addJob(jobRecord('once', { nextRunTime: min(1) }), { replaceExisting: false });
+      await store.acquireDueJobs('me', min(1), 10);
+      const [res] = await store.releaseJobs('me', [{ jobId: 'once', nextRunTime: null, exhausted: true, runs: [run('once@1', min(1))] }]);
+      expect(res!.removed).toBe(false);
+      expect((await store.getJob('once'))!.exhausted).toBe(true);
+      const [c] = await store.claimDueRuns('me', min(1), 10);
+      expect(await store.completeRun('once@1', c!.run.claimToken!, { status: 'failed' })).toEqual({ jobRemoved: true });
+      expect(await store.getJob('once')).toBeNull();
+      // exhausted with nothing to run: deleted at release
+      await store.addJob(jobRecord('gone', { nextRunTime: min(1) }), { replaceExisting: false });
+      await store.acquireDueJobs('me', min(1), 10);
+      expect((await store.releaseJobs('me', [{ jobId: 'gone', nextRunTime: null, exhausted: true, runs: [] }]))[0]!.removed).toBe(true);
+      expect(await store.getJob('gone')).toBeNull();
+    });
+
+    it('manual runs (runJob) are outside maxInstances; removeJob and cancelPendingRuns drop pending runs', async () => {
+      await store.addJob(jobRecord('a', { nextRunTime: min(1) }), { replaceExisting: false });
+      await store.acquireDueJobs('me', min(1), 10);
+      await store.releaseJobs('me', [{ jobId: 'a', nextRunTime: min(2), exhausted: false, runs: [run('a@1', min(1), { notBefore: min(5) })] }]);
+      await store.addRun('a', run('a@m1', min(1), { manual: true }));
+      await expect(store.addRun('nope', run('x', min(1)))).rejects.toBeInstanceOf(JobLookupError);
+      expect(await store.getRuns('a')).toHaveLength(2);
+      await store.updateJob('a', { name: 'x' }, { cancelPendingRuns: true });
+      expect(await store.getRuns('a')).toEqual([]);
+      await store.addRun('a', run('a@m2', min(1), { manual: true }));
+      await store.removeJob('a');
+      expect(await store.claimDueRuns('me', min(10), 10)).toEqual([]);
+    });
+
+    it('a run whose job was removed while in flight completes without error and is dropped', async () => {
+      await store.addJob(jobRecord('a', { nextRunTime: min(1) }), { replaceExisting: false });
+      await store.acquireDueJobs('me', min(1), 10);
+      await store.releaseJobs('me', [{ jobId: 'a', nextRunTime: min(2), exhausted: false, runs: [run('a@1', min(1))] }]);
+      const [c] = await store.claimDueRuns('me', min(1), 10);
+      await store.removeJob('a');
+      await store.completeRun('a@1', c!.run.claimToken!, { status: 'retry', attempt: 2, notBefore: min(2) });
+      expect(await store.getNextWakeTime()).toBeNull();
+    });
+
+    it('keeps jobs and pending runs across a reopen (persistent stores)', async (ctx) => {
+      if (!h.reopen) return ctx.skip();
+      await store.addJob(jobRecord('a', { nextRunTime: min(1) }), { replaceExisting: false });
+      await store.acquireDueJobs('me', min(1), 10);
+      await store.releaseJobs('me', [{ jobId: 'a', nextRunTime: min(2), exhausted: false, runs: [run('a@1', min(1))] }]);
+      store = await h.reopen();
+      await store.open({ name: 'default', logger: console });
+      expect((await store.getJob('a'))!.nextRunTime).toBe(min(2));
+      expect((await store.getRuns('a')).map((r) => r.runId)).toEqual(['a@1']);
+    });
+
+    it('two instances on the same data never claim the same run (persistent stores)', async (ctx) => {
+      if (!h.second) return ctx.skip();
+      const other = await h.second();
+      await other.open({ name: 'default', logger: console });
+      try {
+        for (let i = 0; i < 20; i++) await store.addJob(jobRecord(`j${i}`, { nextRunTime: min(1) }), { replaceExisting: false });
+        const [a, b] = await Promise.all([store.acquireDueJobs('A', min(1), 100), other.acquireDueJobs('B', min(1), 100)]);
+        const ids = [...a!, ...b!].map((j) => j.id).sort();
+        expect(ids).toHaveLength(20);
+        expect(new Set(ids).size).toBe(20);
+      } finally {
+        await other.close();
+      }
+    });
+  });
+}
