@@ -1,0 +1,137 @@
+/**
+ * Every statement of the SQLite store, as SQL text (`SQL`, which the query-plan tests read) and
+ * as named functions over statements prepared once per connection (`prepareQueries`). Callers
+ * provide the transaction: these functions only run statements.
+ *
+ * Queries of live runs always say `state = 'pending'`, `state = 'running'` or
+ * `state IN ('pending', 'running')` literally: that is what lets SQLite use the partial indexes
+ * of migration 1, and what keeps future history rows out of the hot paths.
+ * @module
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import type { JobFields, JobRow, RunRow } from './rows.js';
+
+const JOB_COLUMNS =
+  'id, name, task_id, trigger, args, next_run_time, exhausted, misfire_grace_time, coalesce, max_instances, jitter, executor, timeout, retry';
+const JOB_VALUES =
+  '@id, @name, @task_id, @trigger, @args, @next_run_time, @exhausted, @misfire_grace_time, @coalesce, @max_instances, @jitter, @executor, @timeout, @retry';
+const JOB_SET =
+  'name = @name, task_id = @task_id, trigger = @trigger, args = @args, next_run_time = @next_run_time, exhausted = @exhausted, ' +
+  'misfire_grace_time = @misfire_grace_time, coalesce = @coalesce, max_instances = @max_instances, jitter = @jitter, ' +
+  'executor = @executor, timeout = @timeout, retry = @retry';
+
+/** The SQL of each named query. */
+export const SQL = {
+  // ------------------------------------------------------------------- jobs
+  insertJob: `INSERT INTO kairos_jobs (${JOB_COLUMNS}) VALUES (${JOB_VALUES})`,
+  /** Replaces every field and drops any acquisition: a holder's later release is then ignored. */
+  replaceJob:
+    `INSERT INTO kairos_jobs (${JOB_COLUMNS}) VALUES (${JOB_VALUES}) ` +
+    `ON CONFLICT (id) DO UPDATE SET ${JOB_SET}, acquired_by = NULL, acquired_until = NULL`,
+  selectJob: 'SELECT * FROM kairos_jobs WHERE id = ?',
+  selectJobs: 'SELECT * FROM kairos_jobs ORDER BY next_run_time IS NULL, next_run_time, id',
+  updateJob: `UPDATE kairos_jobs SET ${JOB_SET} WHERE id = @id`,
+  deleteJob: 'DELETE FROM kairos_jobs WHERE id = ?',
+  deleteAllJobs: 'DELETE FROM kairos_jobs',
+  /** Due jobs nobody holds, oldest first: a range scan of kairos_jobs_due. */
+  selectDueJobs:
+    'SELECT * FROM kairos_jobs WHERE next_run_time IS NOT NULL AND acquired_by IS NULL AND next_run_time <= @now ' +
+    'ORDER BY next_run_time, id LIMIT @limit',
+  /** Due jobs whose acquisition expired (its holder died): a range scan of kairos_jobs_acquired. */
+  selectExpiredAcquisitions:
+    'SELECT * FROM kairos_jobs WHERE acquired_by IS NOT NULL AND acquired_until <= @leaseNow AND next_run_time <= @now ' +
+    'ORDER BY next_run_time, id LIMIT @limit',
+  acquireJob: 'UPDATE kairos_jobs SET acquired_by = @owner, acquired_until = @until WHERE id = @id',
+  releaseJob:
+    'UPDATE kairos_jobs SET next_run_time = @nextRunTime, exhausted = @exhausted, acquired_by = NULL, acquired_until = NULL WHERE id = @id',
+  /** The earliest work: one seek in kairos_jobs_due and one in kairos_runs_pending. */
+  selectNextWakeTime: `
+    SELECT MIN(t) FROM (
+      SELECT MIN(next_run_time) AS t FROM kairos_jobs WHERE next_run_time IS NOT NULL AND acquired_by IS NULL
+      UNION ALL
+      SELECT MIN(not_before) AS t FROM kairos_runs WHERE state = 'pending'
+    )`,
+
+  // ------------------------------------------------------------------- runs
+  insertRun:
+    'INSERT INTO kairos_runs (run_id, job_id, scheduled_run_time, attempt, not_before, state, manual, created_at) ' +
+    "VALUES (@runId, @jobId, @scheduledRunTime, @attempt, @notBefore, 'pending', @manual, @createdAt)",
+  runExists: 'SELECT 1 FROM kairos_runs WHERE run_id = ?',
+  selectRun: 'SELECT * FROM kairos_runs WHERE run_id = ?',
+  selectRuns:
+    "SELECT * FROM kairos_runs WHERE job_id = ? AND state IN ('pending', 'running') ORDER BY scheduled_run_time, attempt, run_id",
+  /** Runs that count toward maxInstances: live and not started by runJob. */
+  countScheduledRuns: "SELECT COUNT(*) FROM kairos_runs WHERE job_id = ? AND state IN ('pending', 'running') AND manual = 0",
+  countLiveRuns: "SELECT COUNT(*) FROM kairos_runs WHERE job_id = ? AND state IN ('pending', 'running')",
+  /** Pending runs that may start, oldest notBefore first: a range scan of kairos_runs_pending. */
+  selectPendingRuns:
+    "SELECT * FROM kairos_runs WHERE state = 'pending' AND not_before <= @now ORDER BY not_before, run_id LIMIT @limit",
+  /** Runs in flight whose lease ran out: a range scan of kairos_runs_leases. */
+  selectExpiredLeases:
+    "SELECT * FROM kairos_runs WHERE state = 'running' AND lease_expires_at <= @leaseNow ORDER BY not_before, run_id LIMIT @limit",
+  claimRun:
+    "UPDATE kairos_runs SET state = 'running', owner = @owner, claim_token = @claimToken, lease_expires_at = @until, " +
+    'attempt = attempt + @attemptIncrement WHERE run_id = @runId',
+  renewLease:
+    "UPDATE kairos_runs SET lease_expires_at = @until WHERE run_id = @runId AND state = 'running' AND owner = @owner AND claim_token = @claimToken",
+  retryRun:
+    "UPDATE kairos_runs SET state = 'pending', owner = NULL, claim_token = NULL, lease_expires_at = NULL, attempt = @attempt, " +
+    'not_before = @notBefore WHERE run_id = @runId',
+  deleteRun: 'DELETE FROM kairos_runs WHERE run_id = ?',
+  deletePendingRuns: "DELETE FROM kairos_runs WHERE job_id = ? AND state = 'pending'",
+  deleteAllPendingRuns: "DELETE FROM kairos_runs WHERE state = 'pending'",
+
+  // ----------------------------------------------------------------- change
+  /** Changes when another connection commits (not on this connection's own writes). */
+  dataVersion: 'PRAGMA data_version',
+} as const;
+
+/** The name of a query in {@link SQL}. */
+export type QueryName = keyof typeof SQL;
+
+/** The store's queries as named functions over statements prepared on `db`. */
+export function prepareQueries(db: Database) {
+  const st = Object.fromEntries(Object.entries(SQL).map(([name, sql]) => [name, db.prepare(sql)])) as Record<QueryName, Statement>;
+  for (const name of ['countScheduledRuns', 'countLiveRuns', 'selectNextWakeTime', 'dataVersion', 'runExists'] as const) st[name].pluck();
+
+  return {
+    insertJob: (row: JobFields): void => void st.insertJob.run(row),
+    replaceJob: (row: JobFields): void => void st.replaceJob.run(row),
+    selectJob: (id: string) => st.selectJob.get(id) as JobRow | undefined,
+    selectJobs: () => st.selectJobs.all() as JobRow[],
+    updateJob: (row: JobFields): void => void st.updateJob.run(row),
+    deleteJob: (id: string): void => void st.deleteJob.run(id),
+    deleteAllJobs: (): void => void st.deleteAllJobs.run(),
+    selectDueJobs: (now: number, limit: number) => st.selectDueJobs.all({ now, limit }) as JobRow[],
+    selectExpiredAcquisitions: (leaseNow: number, now: number, limit: number) =>
+      st.selectExpiredAcquisitions.all({ leaseNow, now, limit }) as JobRow[],
+    acquireJob: (id: string, owner: string, until: number): void => void st.acquireJob.run({ id, owner, until }),
+    releaseJob: (id: string, nextRunTime: number | null, exhausted: boolean): void =>
+      void st.releaseJob.run({ id, nextRunTime, exhausted: exhausted ? 1 : 0 }),
+    selectNextWakeTime: () => st.selectNextWakeTime.get() as number | null,
+
+    insertRun: (run: { runId: string; jobId: string; scheduledRunTime: number; attempt: number; notBefore: number; manual: boolean; createdAt: number }): void =>
+      void st.insertRun.run({ ...run, manual: run.manual ? 1 : 0 }),
+    runExists: (runId: string): boolean => st.runExists.get(runId) !== undefined,
+    selectRun: (runId: string) => st.selectRun.get(runId) as RunRow | undefined,
+    selectRuns: (jobId: string) => st.selectRuns.all(jobId) as RunRow[],
+    countScheduledRuns: (jobId: string) => st.countScheduledRuns.get(jobId) as number,
+    countLiveRuns: (jobId: string) => st.countLiveRuns.get(jobId) as number,
+    selectPendingRuns: (now: number, limit: number) => st.selectPendingRuns.all({ now, limit }) as RunRow[],
+    selectExpiredLeases: (leaseNow: number, limit: number) => st.selectExpiredLeases.all({ leaseNow, limit }) as RunRow[],
+    claimRun: (runId: string, owner: string, claimToken: string, until: number, takenOver: boolean): void =>
+      void st.claimRun.run({ runId, owner, claimToken, until, attemptIncrement: takenOver ? 1 : 0 }),
+    /** True when the lease was still this owner's (with this token) and was extended. */
+    renewLease: (runId: string, owner: string, claimToken: string, until: number): boolean =>
+      st.renewLease.run({ runId, owner, claimToken, until }).changes === 1,
+    retryRun: (runId: string, attempt: number, notBefore: number): void => void st.retryRun.run({ runId, attempt, notBefore }),
+    deleteRun: (runId: string): void => void st.deleteRun.run(runId),
+    deletePendingRuns: (jobId: string): void => void st.deletePendingRuns.run(jobId),
+    deleteAllPendingRuns: (): void => void st.deleteAllPendingRuns.run(),
+
+    dataVersion: () => st.dataVersion.get() as number,
+  };
+}
+
+/** The prepared queries of one connection. */
+export type Queries = ReturnType<typeof prepareQueries>;

@@ -1,0 +1,98 @@
+/**
+ * Rows of the SQLite store's tables and their conversion to and from the store contract's
+ * records. Booleans are stored as 0/1, times as epoch ms, trigger/args/retry as JSON text.
+ * @module
+ */
+import type { JobRecord, RetryPolicy, RunRecord } from '../job-store.js';
+
+/** A row of `kairos_jobs` (see migration 1). */
+export interface JobRow {
+  id: string;
+  name: string;
+  task_id: string;
+  trigger: string;
+  args: string;
+  next_run_time: number | null;
+  exhausted: number;
+  misfire_grace_time: number | null;
+  coalesce: number;
+  max_instances: number;
+  jitter: number;
+  executor: string;
+  timeout: number | null;
+  retry: string | null;
+  acquired_by: string | null;
+  acquired_until: number | null;
+}
+
+/** The columns of a job that its record determines (everything but the acquisition). */
+export type JobFields = Omit<JobRow, 'acquired_by' | 'acquired_until'>;
+
+/** A row of `kairos_runs` (see migration 1). */
+export interface RunRow {
+  run_id: string;
+  job_id: string;
+  scheduled_run_time: number;
+  attempt: number;
+  not_before: number;
+  state: 'pending' | 'running';
+  owner: string | null;
+  lease_expires_at: number | null;
+  claim_token: string | null;
+  manual: number;
+  created_at: number;
+}
+
+/** The columns of a job record; `args` must have passed `assertJsonArgs` already. */
+export function jobToRow(job: JobRecord): JobFields {
+  return {
+    id: job.id,
+    name: job.name,
+    task_id: job.taskId,
+    trigger: JSON.stringify(job.trigger),
+    args: JSON.stringify(job.args),
+    next_run_time: job.nextRunTime,
+    exhausted: job.exhausted ? 1 : 0,
+    misfire_grace_time: job.misfireGraceTime,
+    coalesce: job.coalesce ? 1 : 0,
+    max_instances: job.maxInstances,
+    jitter: job.jitter,
+    executor: job.executor,
+    timeout: job.timeout,
+    retry: job.retry === null ? null : JSON.stringify(job.retry),
+  };
+}
+
+export function rowToJob(row: JobFields): JobRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    taskId: row.task_id,
+    trigger: JSON.parse(row.trigger) as JobRecord['trigger'],
+    args: JSON.parse(row.args) as unknown[],
+    nextRunTime: row.next_run_time,
+    exhausted: row.exhausted !== 0,
+    misfireGraceTime: row.misfire_grace_time,
+    coalesce: row.coalesce !== 0,
+    maxInstances: row.max_instances,
+    jitter: row.jitter,
+    executor: row.executor,
+    timeout: row.timeout,
+    retry: row.retry === null ? null : (JSON.parse(row.retry) as RetryPolicy),
+  };
+}
+
+export function rowToRun(row: RunRow): RunRecord {
+  return {
+    runId: row.run_id,
+    jobId: row.job_id,
+    scheduledRunTime: row.scheduled_run_time,
+    attempt: row.attempt,
+    notBefore: row.not_before,
+    state: row.state,
+    owner: row.owner,
+    leaseExpiresAt: row.lease_expires_at,
+    claimToken: row.claim_token,
+    manual: row.manual !== 0,
+  };
+}

@@ -1,0 +1,470 @@
+/**
+ * SQLiteJobStore: jobs and runs in one SQLite file (better-sqlite3), shared safely by every
+ * process that opens it. Each state change is one `BEGIN IMMEDIATE` transaction, so two
+ * schedulers never acquire the same job or claim the same run; `SQLITE_BUSY` is met with a short
+ * blocking busy timeout and then asynchronous retries with backoff, never by dropping the write.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { clearInterval, setInterval } from 'node:timers';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import { ConflictingIdError, JobLookupError, KairosError, KairosRangeError, KairosTypeError, LeaseLostError, SerializationError } from '../../errors.js';
+import { toMilliseconds, type DurationLike } from '../../units.js';
+import type {
+  ClaimedRun,
+  JobChanges,
+  JobRecord,
+  JobRelease,
+  JobReleaseResult,
+  JobStore,
+  Logger,
+  NewRun,
+  RunOutcome,
+  RunRecord,
+  StoreOpenContext,
+} from '../job-store.js';
+import { assertJsonArgs } from '../serialization.js';
+import { migrate } from './migrations.js';
+import { prepareQueries, type Queries } from './queries.js';
+import { jobToRow, rowToJob, rowToRun, type JobFields, type RunRow } from './rows.js';
+
+/** Where the store keeps its data: a file it opens itself, or a connection you opened. */
+export type SQLiteJobStoreTarget =
+  | {
+      /**
+       * Path of the database file; created (with its folder) when missing. Every process that
+       * passes the same path shares the same jobs.
+       */
+      path: string;
+      database?: undefined;
+    }
+  | {
+      /**
+       * An open better-sqlite3 connection. The store switches it to WAL mode, sets its busy timeout
+       * and `synchronous = NORMAL`, creates its `kairos_*` tables in it, and leaves it open on
+       * `close()` (it is yours).
+       */
+      database: Database.Database;
+      path?: undefined;
+    };
+
+/** Tuning options of {@link SQLiteJobStore}; every one has a sensible default. */
+export interface SQLiteJobStoreTuning {
+  /**
+   * How long a claim on a job or run lasts without renewal, in ms of real time (or a duration
+   * object). The scheduler renews the leases of its runs in flight every third of it; when a
+   * process dies, another one takes its runs over once this much time has passed. Use the same
+   * value in every process sharing the file.
+   * @default 30000
+   */
+  leaseDuration?: DurationLike;
+  /**
+   * The real-time clock leases are judged by, in epoch ms. Leases never follow the scheduler's
+   * clock (a FakeClock does not expire them); tests can pass a controllable function here.
+   * @default Date.now
+   */
+  leaseClock?: () => number;
+  /**
+   * How often, in ms, the store checks whether another connection changed the file (it reads
+   * `PRAGMA data_version`, a cheap in-memory check), so that a job added or modified by another
+   * process re-arms this scheduler's timer. Polling happens only while the scheduler is
+   * subscribed and the store is open, on an unref'd timer that never keeps the process alive.
+   * @default 250
+   */
+  pollInterval?: DurationLike;
+  /**
+   * How long one attempt at a statement waits for another connection's write lock, in ms, before
+   * the store gives up the attempt and retries it after an asynchronous backoff (5 ms doubling to
+   * 500 ms), for as long as the store is open. better-sqlite3 is synchronous, so this wait blocks
+   * the event loop: keep it short. Transactions hold the lock for well under a millisecond.
+   * @default 100
+   */
+  busyTimeout?: DurationLike;
+}
+
+/** Options of {@link SQLiteJobStore}: where the data lives, plus tuning. */
+export type SQLiteJobStoreOptions = SQLiteJobStoreTarget & SQLiteJobStoreTuning;
+
+const BUSY_CODES = /^SQLITE_(BUSY|LOCKED)/;
+const MAX_BACKOFF_MS = 500;
+/** A retry of a busy statement is logged as a warning after this many attempts, and every this many after. */
+const WARN_EVERY = 20;
+
+/** Thrown by a store method called while the store is not open. */
+export class StoreClosedError extends KairosError {
+  constructor(readonly jobStore: string) {
+    super('KAIROS_STORE_CLOSED', `SQLite job store "${jobStore}" is not open; the scheduler opens it in start() and closes it in shutdown()`);
+  }
+}
+
+/** Converts a duration option to whole ms, with errors naming the option. */
+function durationOption(value: DurationLike | undefined, fallback: number, field: string, positive: boolean): number {
+  if (value === undefined) return fallback;
+  return Math.ceil(toMilliseconds(value, field, { positive }));
+}
+
+/** SQLite's LIMIT takes an integer; -1 means no limit. */
+function sqlLimit(limit: number): number {
+  return Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : -1;
+}
+
+/**
+ * A job store in a SQLite file. Jobs outlive the process, and several schedulers (processes) may
+ * share one file: each due job is acquired, and each run claimed under a lease, in one
+ * `BEGIN IMMEDIATE` transaction, so every scheduled run starts in one process only.
+ * @example
+ * const scheduler = new Scheduler({ jobStores: { default: new SQLiteJobStore({ path: 'jobs.sqlite' }) } });
+ */
+export class SQLiteJobStore implements JobStore {
+  readonly persistent = true;
+  readonly leaseDuration: number;
+  readonly #target: SQLiteJobStoreTarget;
+  readonly #leaseClock: () => number;
+  readonly #pollInterval: number;
+  readonly #busyTimeout: number;
+  #name = 'sqlite';
+  #logger: Logger | null = null;
+  #db: Database.Database | null = null;
+  #q: Queries | null = null;
+  /** Runs a body in `BEGIN IMMEDIATE … COMMIT` (rolled back when it throws). */
+  #immediate: ((body: () => unknown) => unknown) | null = null;
+  readonly #listeners = new Set<() => void>();
+  #pollTimer: ReturnType<typeof setInterval> | null = null;
+  #dataVersion = 0;
+
+  constructor(options: SQLiteJobStoreOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new KairosTypeError('options', options, 'an object with `path` (a file path) or `database` (a better-sqlite3 connection)');
+    }
+    const hasPath = options.path !== undefined;
+    const hasDatabase = options.database !== undefined;
+    if (hasPath === hasDatabase) {
+      throw new KairosTypeError('options', options, 'exactly one of `path` (a file path) or `database` (a better-sqlite3 connection)');
+    }
+    if (hasPath && (typeof options.path !== 'string' || options.path === '')) {
+      throw new KairosTypeError('path', options.path, 'a non-empty file path');
+    }
+    if (hasDatabase && (typeof options.database!.prepare !== 'function' || typeof options.database!.transaction !== 'function')) {
+      throw new KairosTypeError('database', options.database, 'a better-sqlite3 Database');
+    }
+    this.#target = hasPath ? { path: options.path! } : { database: options.database! };
+    this.leaseDuration = durationOption(options.leaseDuration, 30_000, 'leaseDuration', true);
+    this.#pollInterval = durationOption(options.pollInterval, 250, 'pollInterval', true);
+    this.#busyTimeout = durationOption(options.busyTimeout, 100, 'busyTimeout', false);
+    if (options.leaseClock !== undefined && typeof options.leaseClock !== 'function') {
+      throw new KairosTypeError('leaseClock', options.leaseClock, 'a function returning epoch milliseconds');
+    }
+    this.#leaseClock = options.leaseClock ?? Date.now;
+    if (this.#busyTimeout > 2 ** 31 - 1) throw new KairosRangeError('busyTimeout', options.busyTimeout, 'at most 2147483647 ms');
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  async open(context: StoreOpenContext): Promise<void> {
+    this.#name = context.name;
+    this.#logger = context.logger;
+    if (this.#db) return;
+    const own = this.#target.path !== undefined;
+    let db: Database.Database;
+    if (own) {
+      const file = this.#target.path!;
+      if (file !== ':memory:' && !file.startsWith('file:')) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      db = new Database(file, { timeout: this.#busyTimeout });
+    } else {
+      db = this.#target.database!;
+      if (!db.open) throw new KairosTypeError('database', db, 'an open better-sqlite3 Database');
+    }
+    try {
+      db.pragma(`busy_timeout = ${this.#busyTimeout}`);
+      await this.#retryBusy(() => db.pragma('journal_mode = WAL'), () => true);
+      db.pragma('synchronous = NORMAL');
+      const applied = await this.#retryBusy(() => migrate(db), () => true);
+      if (applied.length > 0) this.#logger.debug(`kairos: SQLite job store "${this.#name}" migrated to version ${applied.at(-1)}`);
+      const runImmediate = db.transaction((body: () => unknown) => body());
+      this.#immediate = (body) => runImmediate.immediate(body);
+      this.#q = prepareQueries(db);
+      this.#db = db;
+    } catch (err) {
+      this.#immediate = null;
+      this.#q = null;
+      if (own) db.close();
+      throw err;
+    }
+    this.#startPolling();
+  }
+
+  async close(): Promise<void> {
+    this.#stopPolling();
+    const db = this.#db;
+    this.#db = null;
+    this.#q = null;
+    this.#immediate = null;
+    if (db && this.#target.path !== undefined) db.close();
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    this.#startPolling();
+    return () => {
+      this.#listeners.delete(listener);
+      if (this.#listeners.size === 0) this.#stopPolling();
+    };
+  }
+
+  #startPolling(): void {
+    if (this.#pollTimer || !this.#q || this.#listeners.size === 0) return;
+    const q = this.#q;
+    this.#dataVersion = q.dataVersion();
+    this.#pollTimer = setInterval(() => {
+      if (this.#q !== q) return;
+      let version: number;
+      try {
+        version = q.dataVersion();
+      } catch (err) {
+        this.#logger?.warn(`kairos: SQLite job store "${this.#name}" could not check for changes`, err);
+        return;
+      }
+      if (version === this.#dataVersion) return;
+      this.#dataVersion = version;
+      for (const listener of [...this.#listeners]) {
+        try {
+          listener();
+        } catch (err) {
+          this.#logger?.error(`kairos: a change listener of SQLite job store "${this.#name}" threw`, err);
+        }
+      }
+    }, this.#pollInterval);
+    this.#pollTimer.unref();
+  }
+
+  #stopPolling(): void {
+    if (this.#pollTimer) clearInterval(this.#pollTimer);
+    this.#pollTimer = null;
+  }
+
+  // ------------------------------------------------------------ transactions
+
+  /**
+   * Runs `attempt` until it does not fail with SQLITE_BUSY/LOCKED, sleeping (asynchronously, in
+   * real time) 5 ms, 10 ms, … up to 500 ms between tries, with jitter so that contending
+   * processes spread out. Gives up only when `stillWanted` says so (the store was closed).
+   */
+  async #retryBusy<T>(attempt: () => T, stillWanted: () => boolean): Promise<T> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return attempt();
+      } catch (err) {
+        if (!BUSY_CODES.test(String((err as { code?: unknown }).code))) throw err;
+        if (!stillWanted()) throw new StoreClosedError(this.#name);
+        if (tries % WARN_EVERY === 0) {
+          this.#logger?.warn(`kairos: SQLite job store "${this.#name}" is still waiting for a lock after ${tries} tries; retrying`);
+        }
+        const backoff = Math.min(MAX_BACKOFF_MS, 5 * 2 ** Math.min(tries - 1, 10));
+        await sleep(backoff / 2 + Math.random() * (backoff / 2));
+      }
+    }
+  }
+
+  /** One write transaction (BEGIN IMMEDIATE), retried while the database is busy. */
+  #write<T>(body: (q: Queries) => T): Promise<T> {
+    return this.#retryBusy(() => {
+      const q = this.#queries();
+      return this.#immediate!(() => body(q)) as T;
+    }, () => this.#db !== null);
+  }
+
+  /** A read (its statements see one snapshot when they run in one implicit transaction each). */
+  #read<T>(body: (q: Queries) => T): Promise<T> {
+    return this.#retryBusy(() => body(this.#queries()), () => this.#db !== null);
+  }
+
+  #queries(): Queries {
+    if (!this.#q) throw new StoreClosedError(this.#name);
+    return this.#q;
+  }
+
+  // --------------------------------------------------------------------- jobs
+
+  #toRow(job: JobRecord): JobFields {
+    assertJsonArgs(job.args, job.id, this.#name);
+    try {
+      return jobToRow(job);
+    } catch (err) {
+      throw new SerializationError(`job "${job.id}" cannot be stored in store "${this.#name}": its trigger or retry options are not JSON`, job.id, this.#name, { cause: err });
+    }
+  }
+
+  async addJob(job: JobRecord, options: { replaceExisting: boolean }): Promise<void> {
+    const row = this.#toRow(job);
+    await this.#write((q) => {
+      if (options.replaceExisting) return q.replaceJob(row);
+      if (q.selectJob(job.id)) throw new ConflictingIdError(job.id, this.#name);
+      q.insertJob(row);
+    });
+  }
+
+  async getJob(id: string): Promise<JobRecord | null> {
+    const row = await this.#read((q) => q.selectJob(id));
+    return row ? rowToJob(row) : null;
+  }
+
+  async getJobs(): Promise<JobRecord[]> {
+    return (await this.#read((q) => q.selectJobs())).map(rowToJob);
+  }
+
+  async updateJob(id: string, changes: JobChanges, options: { cancelPendingRuns?: boolean } = {}): Promise<JobRecord> {
+    const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as JobChanges;
+    if (defined.args !== undefined) assertJsonArgs(defined.args, id, this.#name);
+    const row = await this.#write((q) => {
+      const current = q.selectJob(id);
+      if (!current) throw new JobLookupError(id, this.#name);
+      q.updateJob(this.#toRow({ ...rowToJob(current), ...defined, id }));
+      if (options.cancelPendingRuns) q.deletePendingRuns(id);
+      return q.selectJob(id)!;
+    });
+    return rowToJob(row);
+  }
+
+  async removeJob(id: string): Promise<void> {
+    await this.#write((q) => {
+      if (!q.selectJob(id)) throw new JobLookupError(id, this.#name);
+      q.deleteJob(id);
+      q.deletePendingRuns(id);
+    });
+  }
+
+  async removeAllJobs(): Promise<void> {
+    await this.#write((q) => {
+      q.deleteAllJobs();
+      q.deleteAllPendingRuns();
+    });
+  }
+
+  // --------------------------------------------------------------------- work
+
+  async getNextWakeTime(): Promise<number | null> {
+    return this.#read((q) => q.selectNextWakeTime());
+  }
+
+  async acquireDueJobs(owner: string, now: number, limit: number): Promise<JobRecord[]> {
+    const rows = await this.#write((q) => {
+      const leaseNow = this.#leaseClock();
+      const max = sqlLimit(limit);
+      const due = q.selectDueJobs(now, max);
+      // Jobs held by a scheduler that died: take over acquisitions that have expired.
+      if (max < 0 || due.length < max) due.push(...q.selectExpiredAcquisitions(leaseNow, now, max < 0 ? -1 : max - due.length));
+      for (const row of due) q.acquireJob(row.id, owner, leaseNow + this.leaseDuration);
+      return due;
+    });
+    return rows.map(rowToJob);
+  }
+
+  async releaseJobs(owner: string, releases: JobRelease[]): Promise<JobReleaseResult[]> {
+    return this.#write((q) =>
+      releases.map((release): JobReleaseResult => {
+        const { jobId } = release;
+        const job = q.selectJob(jobId);
+        if (!job || job.acquired_by !== owner) return { jobId, created: [], refused: [], removed: false };
+        q.releaseJob(jobId, release.nextRunTime, release.exhausted);
+        const created: string[] = [];
+        const refused: string[] = [];
+        let active = q.countScheduledRuns(jobId);
+        const createdAt = this.#leaseClock();
+        for (const run of release.runs) {
+          if (q.runExists(run.runId)) continue;
+          const manual = run.manual ?? false;
+          if (!manual && active >= job.max_instances) {
+            refused.push(run.runId);
+            continue;
+          }
+          q.insertRun({ runId: run.runId, jobId, scheduledRunTime: run.scheduledRunTime, attempt: run.attempt ?? 1, notBefore: run.notBefore, manual, createdAt });
+          created.push(run.runId);
+          if (!manual) active++;
+        }
+        let removed = false;
+        if (release.exhausted && q.countLiveRuns(jobId) === 0) {
+          q.deleteJob(jobId);
+          removed = true;
+        }
+        return { jobId, created, refused, removed };
+      }),
+    );
+  }
+
+  async claimDueRuns(owner: string, now: number, limit: number): Promise<ClaimedRun[]> {
+    return this.#write((q) => {
+      const leaseNow = this.#leaseClock();
+      const until = leaseNow + this.leaseDuration;
+      const max = sqlLimit(limit);
+      const out: ClaimedRun[] = [];
+      const room = (): number => (max < 0 ? -1 : max - out.length);
+      const claim = (row: RunRow, takenOver: boolean): void => {
+        const job = q.selectJob(row.job_id);
+        if (!job) {
+          q.deleteRun(row.run_id); // its job was removed while the run waited or its holder died
+          return;
+        }
+        const claimToken = randomUUID();
+        q.claimRun(row.run_id, owner, claimToken, until, takenOver);
+        const claimed: RunRow = { ...row, state: 'running', owner, claim_token: claimToken, lease_expires_at: until, attempt: row.attempt + (takenOver ? 1 : 0) };
+        out.push({ run: rowToRun(claimed), job: rowToJob(job), takenOver });
+      };
+      // Each batch either fills the limit or drains its index range: claimed rows leave the
+      // range (new lease, or no longer pending) and rows of removed jobs are deleted, so a
+      // repeated select only ever sees rows it has not handled.
+      const drain = (select: (n: number) => RunRow[], takenOver: boolean): void => {
+        for (;;) {
+          const want = room();
+          if (want === 0) return;
+          const rows = select(want);
+          for (const row of rows) claim(row, takenOver);
+          if (want < 0 || rows.length < want) return;
+        }
+      };
+      drain((n) => q.selectExpiredLeases(leaseNow, n), true);
+      drain((n) => q.selectPendingRuns(now, n), false);
+      return out;
+    });
+  }
+
+  async renewLeases(owner: string, runs: Array<{ runId: string; claimToken: string }>): Promise<string[]> {
+    if (runs.length === 0) return [];
+    return this.#write((q) => {
+      const until = this.#leaseClock() + this.leaseDuration;
+      return runs.filter(({ runId, claimToken }) => !q.renewLease(runId, owner, claimToken, until)).map(({ runId }) => runId);
+    });
+  }
+
+  async completeRun(runId: string, claimToken: string, outcome: RunOutcome): Promise<{ jobRemoved: boolean }> {
+    return this.#write((q) => {
+      const run = q.selectRun(runId);
+      if (!run || run.claim_token !== claimToken) throw new LeaseLostError(runId, run?.job_id ?? '?', this.#name);
+      const job = q.selectJob(run.job_id);
+      if (outcome.status === 'retry' && job) {
+        q.retryRun(runId, outcome.attempt, outcome.notBefore);
+        return { jobRemoved: false };
+      }
+      q.deleteRun(runId);
+      if (job && job.exhausted !== 0 && q.countLiveRuns(job.id) === 0) {
+        q.deleteJob(job.id);
+        return { jobRemoved: true };
+      }
+      return { jobRemoved: false };
+    });
+  }
+
+  async addRun(jobId: string, run: NewRun): Promise<void> {
+    await this.#write((q) => {
+      if (!q.selectJob(jobId)) throw new JobLookupError(jobId, this.#name);
+      if (q.runExists(run.runId)) return;
+      q.insertRun({ runId: run.runId, jobId, scheduledRunTime: run.scheduledRunTime, attempt: run.attempt ?? 1, notBefore: run.notBefore, manual: run.manual ?? false, createdAt: this.#leaseClock() });
+    });
+  }
+
+  async getRuns(jobId: string): Promise<RunRecord[]> {
+    return (await this.#read((q) => q.selectRuns(jobId))).map(rowToRun);
+  }
+}
