@@ -1,0 +1,39 @@
+/**
+ * kairos: an in-process job scheduler for Node.js. Everything public is named here.
+ * @module kairos
+ */
+export { Scheduler } from './scheduler.js';
+export type { SchedulerOptions, SchedulerState } from './scheduler.js';
+export type { TriggerAlias } from './scheduler/job-api.js';
+export type { Job } from './scheduler/job.js';
+export type { AddJobOptions, JobChangesInput, JobDefaults, RetryOptions } from './scheduler/options.js';
+export type { JobEvent, JobMissedEvent, SchedulerEvent, SchedulerEventName, SchedulerEvents } from './scheduler/events.js';
+
+export { FakeClock } from './clock/fake-clock.js';
+export { SystemClock } from './clock/system-clock.js';
+export type { Clock, CancelTimer } from './clock/clock.js';
+
+export { MemoryJobStore } from './stores/memory.js';
+export type { MemoryJobStoreOptions } from './stores/memory.js';
+export type {
+  ClaimedRun, JobChanges, JobRecord, JobRelease, JobReleaseResult, JobStore, Logger, NewRun, RetryPolicy, RunOutcome, RunRecord, StoreOpenContext,
+} from './stores/job-store.js';
+
+export { AsyncExecutor } from './executors/async.js';
+export type { AsyncExecutorOptions } from './executors/async.js';
+export type { ExecutionRequest, Executor, ModuleTask, TaskContext, TaskTarget } from './executors/executor.js';
+
+export {
+  ConflictingIdError,
+  JobLookupError,
+  JobTimeoutError,
+  KairosError,
+  KairosRangeError,
+  KairosTypeError,
+  LeaseLostError,
+  SchedulerStateError,
+  SerializationError,
+  TaskLookupError,
+} from './errors.js';
+export type { ArgumentErrorDetails } from './errors.js';
+export type { DurationLike, DurationObject, InstantLike } from './units.js';

@@ -1,0 +1,397 @@
+/**
+ * The Scheduler: the public job API and the one timer loop. At each wakeup it asks each store
+ * for the jobs that are due, applies the misfire rules to them (`planWakeup`), writes the runs
+ * to create back, claims the runs that may start and hands them to the runner; then it re-arms
+ * the single timer at the earliest time any store has work.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { EventEmitter } from 'eventemitter3';
+import { SystemClock } from './clock/system-clock.js';
+import type { CancelTimer, Clock } from './clock/clock.js';
+import { KairosRangeError, SchedulerStateError } from './errors.js';
+import { AsyncExecutor } from './executors/async.js';
+import type { Executor } from './executors/executor.js';
+import { JobApi, type JobHost } from './scheduler/job-api.js';
+import { safeEmit, type SchedulerEvents } from './scheduler/events.js';
+import { scheduledRunId } from './scheduler/job.js';
+import { resolveDefaults, type JobDefaults, type ResolvedJobOptions } from './scheduler/options.js';
+import { planWakeup } from './scheduler/plan.js';
+import { Runner } from './scheduler/runner.js';
+import { TaskRegistry } from './scheduler/tasks.js';
+import { MemoryJobStore } from './stores/memory.js';
+import type { JobRecord, JobRelease, JobStore, Logger, NewRun } from './stores/job-store.js';
+import { TriggerCache } from './scheduler/trigger-cache.js';
+import { checkTimezone, systemTimezone } from './units.js';
+
+/** Options of {@link Scheduler}. */
+export interface SchedulerOptions {
+  /** The zone of triggers that name none. @default the system zone */
+  timezone?: string;
+  /** The source of time; a `FakeClock` in tests. @default the system clock */
+  clock?: Clock;
+  /** Named job stores. @default `{ default: new MemoryJobStore() }` */
+  jobStores?: Record<string, JobStore>;
+  /** Named executors. @default `{ default: new AsyncExecutor({ concurrency: 10 }) }` */
+  executors?: Record<string, Executor>;
+  /** Defaults for every job's options. */
+  jobDefaults?: JobDefaults;
+  /** Where the scheduler reports what it cannot throw (a listener that threw, a store that failed). @default silent */
+  logger?: Logger;
+}
+
+/** `'stopped' | 'running' | 'paused'`. */
+export type SchedulerState = 'stopped' | 'running' | 'paused';
+
+const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+/** Jobs acquired, and runs claimed, per store per round trip. */
+const BATCH = 1000;
+/** How long to wait before trying a store again after it failed (schedule clock). */
+const STORE_RETRY_MS = 1000;
+
+interface StoreEntry {
+  name: string;
+  store: JobStore;
+  unsubscribe?: () => void;
+  maintenance?: ReturnType<typeof setInterval>;
+}
+
+/**
+ * An in-process job scheduler. Add jobs with {@link Scheduler.addJob}, then {@link Scheduler.start}.
+ *
+ * ```ts
+ * const scheduler = new Scheduler();
+ * await scheduler.addJob(sendReport, 'cron', { hour: 3 });
+ * await scheduler.start();
+ * ```
+ */
+export class Scheduler extends EventEmitter<SchedulerEvents> {
+  /** The zone of triggers that name none. */
+  readonly timezone: string;
+  /** The scheduler's clock. */
+  readonly clock: Clock;
+  /** Identifies this scheduler in store leases: host, pid and a random part. */
+  readonly ownerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  readonly #logger: Logger;
+  readonly #stores: Map<string, StoreEntry>;
+  readonly #executors: Record<string, Executor>;
+  readonly #defaults: ResolvedJobOptions;
+  readonly #tasks = new TaskRegistry();
+  readonly #triggers = new TriggerCache();
+  readonly #runner: Runner;
+  readonly #jobs: JobApi;
+  #state: SchedulerState = 'stopped';
+  #cancelTimer: CancelTimer | undefined;
+  #armedAt: number | null = null;
+  /** The earliest time announced by a change while a re-arm was computing (see #rearm). */
+  #armHint = Infinity;
+  #waking: Promise<void> | null = null;
+  #wakeAgain = false;
+  #wakeRequested = false;
+  readonly #settle = (): Promise<void> => this.#settleAll();
+
+  constructor(options: SchedulerOptions = {}) {
+    super();
+    this.timezone = options.timezone === undefined ? systemTimezone() : checkTimezone(options.timezone, 'timezone');
+    this.clock = options.clock ?? new SystemClock();
+    this.#logger = options.logger ?? SILENT;
+    const stores = options.jobStores ?? { default: new MemoryJobStore() };
+    this.#stores = new Map(Object.entries(stores).map(([name, store]) => [name, { name, store }]));
+    if (this.#stores.size === 0) throw new KairosRangeError('jobStores', stores, 'at least one named job store');
+    this.#executors = options.executors ?? { default: new AsyncExecutor({ concurrency: 10 }) };
+    this.#defaults = resolveDefaults(options.jobDefaults);
+    this.#runner = new Runner({
+      clock: this.clock,
+      logger: this.#logger,
+      emitter: this,
+      tasks: this.#tasks,
+      executors: this.#executors,
+      onRunEnded: () => this.#requestWake(),
+    });
+    const host: JobHost = {
+      emitter: this,
+      logger: this.#logger,
+      clock: this.clock,
+      timezone: this.timezone,
+      defaults: this.#defaults,
+      tasks: this.#tasks,
+      triggers: this.#triggers,
+      stores: this.#stores,
+      executorNames: Object.keys(this.#executors),
+      isStarted: () => this.#state !== 'stopped',
+      scheduleChanged: (at) => this.#announce(at),
+    };
+    this.#jobs = new JobApi(host);
+  }
+
+  /** `'stopped'`, `'running'` or `'paused'`. */
+  get state(): SchedulerState {
+    return this.#state;
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+  /**
+   * Opens the stores and executors, writes the jobs added before, and arms the timer; runs
+   * missed while stopped follow the misfire rules.
+   * @throws SchedulerStateError when already started
+   */
+  async start({ paused = false }: { paused?: boolean } = {}): Promise<void> {
+    if (this.#state !== 'stopped') throw new SchedulerStateError(`the scheduler is already ${this.#state}; call shutdown() before starting it again`);
+    this.#state = paused ? 'paused' : 'running';
+    try {
+      for (const entry of this.#stores.values()) {
+        await entry.store.open({ name: entry.name, logger: this.#logger });
+        entry.unsubscribe = entry.store.subscribe(() => this.#requestWake());
+        if (entry.store.persistent) this.#startMaintenance(entry);
+      }
+      for (const executor of Object.values(this.#executors)) await executor.start();
+      await this.#jobs.flushPending();
+    } catch (err) {
+      this.#state = 'stopped';
+      await this.#closeAll({ wait: false });
+      throw err;
+    }
+    this.clock.attach?.(this.#settle);
+    safeEmit(this, this.#logger, 'schedulerStarted', { time: this.clock.now() });
+    if (!paused) this.#requestWake();
+  }
+
+  /**
+   * Stops the loop. With `wait` (the default), resolves after the runs in flight finished;
+   * without, aborts their signals and resolves. Then closes executors and stores. Idempotent.
+   */
+  async shutdown({ wait = true }: { wait?: boolean } = {}): Promise<void> {
+    if (this.#state === 'stopped') return;
+    this.#state = 'stopped';
+    this.#disarm();
+    await this.#waking;
+    if (wait) {
+      await this.#runner.waitAll();
+    } else {
+      this.#runner.abortAll();
+      await this.#runner.waitAll(1000);
+    }
+    await this.#closeAll({ wait });
+    this.clock.detach?.(this.#settle);
+    safeEmit(this, this.#logger, 'schedulerShutdown', { time: this.clock.now() });
+  }
+
+  /** Submits no runs until {@link Scheduler.resume}; runs due meanwhile then follow the misfire rules. */
+  async pause(): Promise<void> {
+    if (this.#state === 'stopped') throw new SchedulerStateError('the scheduler is not running; call start() first');
+    if (this.#state === 'paused') return;
+    this.#state = 'paused';
+    this.#disarm();
+    safeEmit(this, this.#logger, 'schedulerPaused', { time: this.clock.now() });
+  }
+
+  /** Resumes a paused scheduler. */
+  async resume(): Promise<void> {
+    if (this.#state === 'stopped') throw new SchedulerStateError('the scheduler is not running; call start() first');
+    if (this.#state === 'running') return;
+    this.#state = 'running';
+    safeEmit(this, this.#logger, 'schedulerResumed', { time: this.clock.now() });
+    this.#requestWake();
+  }
+
+  // ------------------------------------------------------------------- the job API
+  /** Names a callable, so jobs (and persistent stores) can refer to it by `id`. */
+  registerTask(id: string, target: ((...args: never[]) => unknown) | { module: string | URL; export?: string }): void {
+    this.#tasks.register(id, target);
+  }
+
+  readonly addJob: JobApi['addJob'] = (...a) => this.#jobs.addJob(...a);
+  readonly getJob: JobApi['getJob'] = (...a) => this.#jobs.getJob(...a);
+  readonly getJobs: JobApi['getJobs'] = (...a) => this.#jobs.getJobs(...a);
+  readonly modifyJob: JobApi['modifyJob'] = (...a) => this.#jobs.modifyJob(...a);
+  readonly rescheduleJob: JobApi['rescheduleJob'] = (...a) => this.#jobs.rescheduleJob(...a);
+  readonly pauseJob: JobApi['pauseJob'] = (...a) => this.#jobs.pauseJob(...a);
+  readonly resumeJob: JobApi['resumeJob'] = (...a) => this.#jobs.resumeJob(...a);
+  readonly removeJob: JobApi['removeJob'] = (...a) => this.#jobs.removeJob(...a);
+  readonly removeAllJobs: JobApi['removeAllJobs'] = (...a) => this.#jobs.removeAllJobs(...a);
+  readonly runJob: JobApi['runJob'] = (...a) => this.#jobs.runJob(...a);
+
+  // ---------------------------------------------------------------------- the loop
+  /** A job's schedule changed: arm earlier if it is due before the armed time. */
+  #announce(at: number | null): void {
+    if (at === null || this.#state !== 'running') return;
+    this.#armHint = Math.min(this.#armHint, at);
+    if (this.#armedAt === null || at < this.#armedAt) this.#arm(at);
+  }
+
+  #requestWake(): void {
+    if (this.#state !== 'running' || this.#wakeRequested) return;
+    this.#wakeRequested = true;
+    queueMicrotask(() => {
+      this.#wakeRequested = false;
+      void this.#wakeup();
+    });
+  }
+
+  #arm(at: number): void {
+    this.#cancelTimer?.();
+    this.#armedAt = at;
+    this.#cancelTimer = this.clock.setTimer(at, () => {
+      this.#cancelTimer = undefined;
+      this.#armedAt = null;
+      void this.#wakeup();
+    });
+  }
+
+  #disarm(): void {
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
+    this.#armedAt = null;
+  }
+
+  /** One wakeup at a time; a wakeup asked for meanwhile runs right after. */
+  async #wakeup(): Promise<void> {
+    if (this.#state !== 'running') return;
+    if (this.#waking) {
+      this.#wakeAgain = true;
+      return this.#waking;
+    }
+    this.#waking = (async () => {
+      let failed = false;
+      do {
+        this.#wakeAgain = false;
+        this.#armHint = Infinity;
+        for (const entry of this.#stores.values()) {
+          if (this.#state !== 'running') break;
+          try {
+            await this.#processStore(entry);
+          } catch (err) {
+            failed = true;
+            this.#logger.error(`kairos: store "${entry.name}" failed during a wakeup; trying again in ${STORE_RETRY_MS} ms`, err);
+          }
+        }
+      } while (this.#wakeAgain && this.#state === 'running');
+      await this.#rearm(failed);
+    })().finally(() => {
+      this.#waking = null;
+    });
+    return this.#waking;
+  }
+
+  async #processStore({ name, store }: StoreEntry): Promise<void> {
+    const now = this.clock.now().getTime();
+    for (;;) {
+      const due = await store.acquireDueJobs(this.ownerId, now, BATCH);
+      if (due.length === 0) break;
+      const releases = due.map((job) => this.#plan(name, job, now));
+      const results = await store.releaseJobs(this.ownerId, releases);
+      for (const r of results) {
+        for (const runId of r.refused) {
+          const run = releases.find((x) => x.jobId === r.jobId)!.runs.find((x) => x.runId === runId)!;
+          safeEmit(this, this.#logger, 'jobMaxInstances', { jobId: r.jobId, jobStore: name, scheduledRunTime: new Date(run.scheduledRunTime), runId });
+        }
+        if (r.removed) safeEmit(this, this.#logger, 'jobRemoved', { jobId: r.jobId, jobStore: name });
+      }
+      if (due.length < BATCH) break;
+    }
+    for (;;) {
+      const claimed = await store.claimDueRuns(this.ownerId, now, BATCH);
+      for (const c of claimed) this.#runner.start(name, store, c);
+      if (claimed.length > 0) this.#ensureMaintenance(this.#stores.get(name)!);
+      if (claimed.length < BATCH) break;
+    }
+  }
+
+  /** The misfire rules for one due job: the runs to create, and the job's next fire time. */
+  #plan(storeName: string, job: JobRecord, now: number): JobRelease {
+    const trigger = this.#triggers.get(job.trigger);
+    const plan = planWakeup({ trigger, nextRunTime: job.nextRunTime!, misfireGraceTime: job.misfireGraceTime, coalesce: job.coalesce, now });
+    if (plan.missed) {
+      const { first, last, count } = plan.missed;
+      safeEmit(this, this.#logger, 'jobMissed', {
+        jobId: job.id, jobStore: storeName, scheduledRunTime: new Date(first), lastScheduledRunTime: new Date(last), missedCount: count,
+      });
+    }
+    const jitter = job.jitter + trigger.jitter;
+    const runs: NewRun[] = plan.runs.map((at) => ({
+      runId: scheduledRunId(job.id, at),
+      scheduledRunTime: at,
+      notBefore: jitter > 0 ? at + Math.floor(Math.random() * jitter) : at,
+    }));
+    if (plan.runs.length > 0) {
+      const last = plan.runs[plan.runs.length - 1]!;
+      this.#logger.debug(`kairos: job "${job.id}" due ${new Date(last).toISOString()} (${plan.runs.length} run(s))`);
+    }
+    return { jobId: job.id, nextRunTime: plan.nextRunTime, exhausted: plan.nextRunTime === null, runs };
+  }
+
+  async #rearm(afterFailure: boolean): Promise<void> {
+    if (this.#state !== 'running') return;
+    let earliest = Infinity;
+    for (const { store } of this.#stores.values()) {
+      try {
+        const t = await store.getNextWakeTime();
+        if (t !== null) earliest = Math.min(earliest, t);
+      } catch (err) {
+        afterFailure = true;
+        this.#logger.error('kairos: could not read the next wake time', err);
+      }
+    }
+    if (this.#state !== 'running') return;
+    earliest = Math.min(earliest, this.#armHint);
+    const now = this.clock.now().getTime();
+    if (afterFailure) earliest = Math.min(earliest, now + STORE_RETRY_MS);
+    // Work that is due but could not be taken (held by another scheduler) is looked at again
+    // shortly, not in a busy loop.
+    if (earliest <= now) earliest = afterFailure ? now + STORE_RETRY_MS : now + 1;
+    if (earliest === Infinity) this.#disarm();
+    else this.#arm(earliest);
+  }
+
+  // ---------------------------------------------------------------- leases, shutdown
+  /** Renews leases every third of the lease, in real time; persistent stores are also re-checked for expired leases. */
+  #startMaintenance(entry: StoreEntry): void {
+    if (entry.maintenance) return;
+    const every = Math.max(50, Math.floor(entry.store.leaseDuration / 3));
+    entry.maintenance = setInterval(() => {
+      if (!entry.store.persistent && this.#runner.size === 0) {
+        clearInterval(entry.maintenance);
+        entry.maintenance = undefined;
+        return;
+      }
+      this.#runner.renew(entry.name, entry.store, this.ownerId).catch((err) => this.#logger.warn(`kairos: renewing leases in store "${entry.name}" failed`, err));
+      if (entry.store.persistent) this.#requestWake();
+    }, every);
+    entry.maintenance.unref();
+  }
+
+  #ensureMaintenance(entry: StoreEntry): void {
+    if (!entry.maintenance && this.#state !== 'stopped') this.#startMaintenance(entry);
+  }
+
+  async #closeAll({ wait }: { wait: boolean }): Promise<void> {
+    for (const entry of this.#stores.values()) {
+      if (entry.maintenance) clearInterval(entry.maintenance);
+      entry.maintenance = undefined;
+      entry.unsubscribe?.();
+      entry.unsubscribe = undefined;
+    }
+    for (const [name, executor] of Object.entries(this.#executors)) {
+      await executor.shutdown({ wait }).catch((err) => this.#logger.error(`kairos: executor "${name}" failed to shut down`, err));
+    }
+    for (const entry of this.#stores.values()) {
+      await entry.store.close().catch((err) => this.#logger.error(`kairos: store "${entry.name}" failed to close`, err));
+    }
+  }
+
+  /** For FakeClock: resolves once the wakeup in progress and the runs that need no clock time have ended. */
+  async #settleAll(): Promise<void> {
+    for (let i = 0; i < 1000; i++) {
+      if (this.#wakeRequested) await new Promise<void>((r) => queueMicrotask(r));
+      if (this.#waking) {
+        await this.#waking;
+        continue;
+      }
+      await this.#runner.settle();
+      await new Promise<void>((r) => setImmediate(r));
+      if (!this.#waking && !this.#wakeRequested) return;
+    }
+  }
+}
+

@@ -1,0 +1,326 @@
+/**
+ * The job methods of the Scheduler (add, get, modify, reschedule, pause, resume, remove, run):
+ * argument checking, option resolution and the store writes, kept apart from the timer loop.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { EventEmitter } from 'eventemitter3';
+import type { Clock } from '../clock/clock.js';
+import { ConflictingIdError, JobLookupError, KairosRangeError, KairosTypeError, SchedulerStateError, TaskLookupError } from '../errors.js';
+import { assertJsonArgs } from '../stores/serialization.js';
+import type { JobChanges, JobRecord, JobStore, Logger } from '../stores/job-store.js';
+import { createTrigger } from '../triggers/index.js';
+import type { SerializedTrigger, Trigger } from '../triggers/trigger.js';
+import { toDate } from '../units.js';
+import { safeEmit, type SchedulerEvents } from './events.js';
+import type { Job } from './job.js';
+import {
+  checkAddJobKeys,
+  checkChangeKeys,
+  resolveOptions,
+  type AddJobOptions,
+  type JobChangesInput,
+  type ResolvedJobOptions,
+} from './options.js';
+import type { TaskRegistry } from './tasks.js';
+import type { TriggerCache } from './trigger-cache.js';
+
+/** A trigger alias and the constructor options of that trigger (crontab text for `'cron'`). */
+export type TriggerAlias = 'date' | 'interval' | 'cron' | 'calendarinterval';
+
+/** What the job API needs from the scheduler. */
+export interface JobHost {
+  emitter: EventEmitter<SchedulerEvents>;
+  logger: Logger;
+  clock: Clock;
+  timezone: string;
+  defaults: ResolvedJobOptions;
+  tasks: TaskRegistry;
+  triggers: TriggerCache;
+  stores: Map<string, { name: string; store: JobStore }>;
+  executorNames: string[];
+  isStarted(): boolean;
+  /** A job's next fire time is now `at`: arm the timer earlier if needed. */
+  scheduleChanged(at: number | null): void;
+}
+
+interface PendingJob {
+  record: JobRecord;
+  storeName: string;
+  replaceExisting: boolean;
+}
+
+/** Key-order-independent JSON, to compare trigger options. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'undefined';
+}
+
+const sameTrigger = (a: SerializedTrigger, b: SerializedTrigger): boolean => a.kind === b.kind && canonical(a.options) === canonical(b.options);
+
+function isTrigger(value: unknown): value is Trigger {
+  return typeof value === 'object' && value !== null && typeof (value as Trigger).getNextFireTime === 'function' && typeof (value as Trigger).toJSON === 'function';
+}
+
+/** The Scheduler's job methods. */
+export class JobApi {
+  readonly #host: JobHost;
+  /** Jobs added before `start()`, written to their stores at start. */
+  readonly #pending = new Map<string, PendingJob>();
+
+  constructor(host: JobHost) {
+    this.#host = host;
+  }
+
+  /**
+   * Adds a job that runs `task` on `trigger`.
+   * @param task a function, or the id of a task passed to `registerTask`
+   * @param trigger a Trigger, or an alias with `triggerArgs` its constructor options
+   * @throws ConflictingIdError, SerializationError, TaskLookupError, TypeError, RangeError
+   */
+  async addJob(
+    task: string | ((...args: never[]) => unknown),
+    trigger: TriggerAlias | Trigger,
+    triggerArgs?: object | string | null,
+    options?: AddJobOptions,
+  ): Promise<Job> {
+    const host = this.#host;
+    if (isTrigger(trigger) && options === undefined && triggerArgs !== null && typeof triggerArgs === 'object') {
+      // addJob(fn, triggerObject, options): a Trigger takes no trigger arguments.
+      options = triggerArgs as AddJobOptions;
+      triggerArgs = undefined;
+    }
+    options ??= {};
+    if (typeof options !== 'object') throw new KairosTypeError('options', options, 'an object of job options');
+    checkAddJobKeys(options);
+    const { store, name: storeName } = this.#storeEntry(options.jobStore ?? 'default');
+    const id = options.id ?? randomUUID();
+    if (typeof id !== 'string' || id.length === 0) throw new KairosTypeError('options.id', id, 'a non-empty string');
+    const taskId = host.tasks.idFor(task, store.persistent, storeName, id);
+    if (host.tasks.get(taskId) === undefined) {
+      if (!store.persistent) throw new TaskLookupError(taskId, id);
+      host.logger.warn(`kairos: job "${id}" names task "${taskId}", which this process has not registered; another process may run it`);
+    }
+    const args = this.#checkArgs(options.args ?? [], store, storeName, id);
+    const resolved = resolveOptions(options, host.defaults);
+    this.#checkExecutor(options.executor ?? 'default');
+    const now = host.clock.now();
+    const built = this.#buildTrigger(trigger, triggerArgs).resolve({ timezone: host.timezone, now });
+    let nextRunTime: number | null;
+    if (options.nextRunTime === null) nextRunTime = null;
+    else if (options.nextRunTime !== undefined) nextRunTime = toDate(options.nextRunTime, 'options.nextRunTime').getTime();
+    else nextRunTime = built.getNextFireTime(null, now)?.getTime() ?? null;
+    const record: JobRecord = {
+      id,
+      name: options.name ?? ((typeof task === 'function' && task.name) || taskId),
+      taskId,
+      trigger: built.toJSON(),
+      args,
+      nextRunTime,
+      exhausted: nextRunTime === null && options.nextRunTime !== null,
+      executor: options.executor ?? 'default',
+      ...resolved,
+    };
+    const replaceExisting = options.replaceExisting ?? false;
+    const keepSchedule = options.nextRunTime === undefined;
+    if (!host.isStarted()) {
+      const previous = this.#pending.get(id);
+      if (previous && !replaceExisting) throw new ConflictingIdError(id, previous.storeName);
+      this.#pending.set(id, { record, storeName, replaceExisting });
+      safeEmit(host.emitter, host.logger, 'jobAdded', { jobId: id, jobStore: storeName });
+      return this.#toJob(record, storeName, true);
+    }
+    const written = await this.#write(store, storeName, record, replaceExisting, keepSchedule);
+    safeEmit(host.emitter, host.logger, 'jobAdded', { jobId: id, jobStore: storeName });
+    host.scheduleChanged(written.nextRunTime);
+    return this.#toJob(written, storeName, false);
+  }
+
+  /** Writes the jobs added before `start()`. */
+  async flushPending(): Promise<void> {
+    for (const [id, { record, storeName, replaceExisting }] of this.#pending) {
+      const { store } = this.#storeEntry(storeName);
+      await this.#write(store, storeName, record, replaceExisting, true);
+      this.#pending.delete(id);
+    }
+  }
+
+  /** The job with that id, or `null`. */
+  async getJob(id: string): Promise<Job | null> {
+    const found = await this.#find(id, false);
+    return found ? this.#toJob(found.record, found.storeName, found.pending) : null;
+  }
+
+  /** Every job, or those of one store. */
+  async getJobs({ jobStore }: { jobStore?: string } = {}): Promise<Job[]> {
+    const out: Job[] = [];
+    for (const p of this.#pending.values()) if (jobStore === undefined || p.storeName === jobStore) out.push(this.#toJob(p.record, p.storeName, true));
+    if (this.#host.isStarted()) {
+      const entries = jobStore === undefined ? [...this.#host.stores.values()] : [this.#storeEntry(jobStore)];
+      for (const { name, store } of entries) for (const r of await store.getJobs()) out.push(this.#toJob(r, name, false));
+    }
+    return out;
+  }
+
+  /** Changes a job's name, args or options. @throws JobLookupError */
+  async modifyJob(id: string, changes: JobChangesInput): Promise<Job> {
+    if (typeof changes !== 'object' || changes === null) throw new KairosTypeError('changes', changes, 'an object of job fields to change');
+    checkChangeKeys(changes);
+    const found = await this.#find(id, true);
+    const { record, storeName } = found;
+    const { misfireGraceTime, coalesce, maxInstances, retry, timeout, jitter } = record;
+    const update: JobChanges = resolveOptions(changes, { misfireGraceTime, coalesce, maxInstances, retry, timeout, jitter });
+    if (changes.name !== undefined) update.name = String(changes.name);
+    if (changes.args !== undefined) update.args = this.#checkArgs(changes.args, this.#storeEntry(storeName).store, storeName, id);
+    if (changes.executor !== undefined) update.executor = this.#checkExecutor(changes.executor);
+    if (changes.nextRunTime !== undefined) update.nextRunTime = changes.nextRunTime === null ? null : toDate(changes.nextRunTime, 'changes.nextRunTime').getTime();
+    return this.#update(found, update, false);
+  }
+
+  /** Replaces a job's trigger; its next fire time is computed afresh and pending retries are cancelled. @throws JobLookupError */
+  async rescheduleJob(id: string, trigger: TriggerAlias | Trigger, triggerArgs?: object | string): Promise<Job> {
+    const found = await this.#find(id, true);
+    const now = this.#host.clock.now();
+    const built = this.#buildTrigger(trigger, triggerArgs).resolve({ timezone: this.#host.timezone, now });
+    const next = built.getNextFireTime(null, now)?.getTime() ?? null;
+    return this.#update(found, { trigger: built.toJSON(), nextRunTime: next, exhausted: next === null }, true);
+  }
+
+  /** Pauses a job (`nextRunTime` becomes null). @throws JobLookupError */
+  async pauseJob(id: string): Promise<Job> {
+    return this.#update(await this.#find(id, true), { nextRunTime: null }, false);
+  }
+
+  /** Resumes a paused job from now: fire times passed while paused are skipped. @throws JobLookupError */
+  async resumeJob(id: string): Promise<Job> {
+    const found = await this.#find(id, true);
+    const trigger = this.#host.triggers.get(found.record.trigger);
+    const next = trigger.getNextFireTime(null, this.#host.clock.now())?.getTime() ?? null;
+    return this.#update(found, { nextRunTime: next, exhausted: next === null }, false);
+  }
+
+  /** Removes a job and its pending retries (runs in flight finish). @throws JobLookupError */
+  async removeJob(id: string): Promise<void> {
+    const found = await this.#find(id, true);
+    if (found.pending) this.#pending.delete(id);
+    else await this.#storeEntry(found.storeName).store.removeJob(id);
+    safeEmit(this.#host.emitter, this.#host.logger, 'jobRemoved', { jobId: id, jobStore: found.storeName });
+  }
+
+  /** Removes every job, or those of one store. */
+  async removeAllJobs({ jobStore }: { jobStore?: string } = {}): Promise<void> {
+    const jobs = await this.getJobs(jobStore === undefined ? {} : { jobStore });
+    for (const [id, p] of this.#pending) if (jobStore === undefined || p.storeName === jobStore) this.#pending.delete(id);
+    if (this.#host.isStarted()) {
+      const entries = jobStore === undefined ? [...this.#host.stores.values()] : [this.#storeEntry(jobStore)];
+      for (const { store } of entries) await store.removeAllJobs();
+    }
+    for (const job of jobs) safeEmit(this.#host.emitter, this.#host.logger, 'jobRemoved', { jobId: job.id, jobStore: job.jobStore });
+  }
+
+  /** Runs a job once now, outside its schedule (its own runId; the schedule is unchanged). @throws JobLookupError */
+  async runJob(id: string): Promise<void> {
+    const found = await this.#find(id, true);
+    if (found.pending) throw new SchedulerStateError(`job "${id}" waits for start(); start the scheduler before runJob`);
+    const now = this.#host.clock.now().getTime();
+    const { store } = this.#storeEntry(found.storeName);
+    await store.addRun(id, { runId: `${id}@manual:${randomUUID()}`, scheduledRunTime: now, notBefore: now, manual: true });
+    this.#host.scheduleChanged(now);
+  }
+
+  // ------------------------------------------------------------------- helpers
+  async #write(store: JobStore, storeName: string, record: JobRecord, replaceExisting: boolean, keepSchedule: boolean): Promise<JobRecord> {
+    let cancelPendingRuns = false;
+    if (replaceExisting) {
+      const existing = await store.getJob(record.id);
+      if (existing) {
+        if (keepSchedule && sameTrigger(existing.trigger, record.trigger)) {
+          // An upsert at every deploy must neither repeat nor skip a run.
+          record = { ...record, trigger: existing.trigger, nextRunTime: existing.nextRunTime, exhausted: existing.exhausted };
+        } else {
+          cancelPendingRuns = true;
+        }
+      }
+    }
+    await store.addJob(record, { replaceExisting });
+    if (cancelPendingRuns) await store.updateJob(record.id, {}, { cancelPendingRuns: true });
+    return record;
+  }
+
+  async #update(found: { record: JobRecord; storeName: string; pending: boolean }, changes: JobChanges, cancelPendingRuns: boolean): Promise<Job> {
+    const { storeName } = found;
+    let record: JobRecord;
+    if (found.pending) {
+      record = { ...found.record, ...changes };
+      this.#pending.get(record.id)!.record = record;
+    } else {
+      record = await this.#storeEntry(storeName).store.updateJob(found.record.id, changes, { cancelPendingRuns });
+    }
+    safeEmit(this.#host.emitter, this.#host.logger, 'jobModified', { jobId: record.id, jobStore: storeName });
+    this.#host.scheduleChanged(record.nextRunTime);
+    return this.#toJob(record, storeName, found.pending);
+  }
+
+  async #find(id: string, required: true): Promise<{ record: JobRecord; storeName: string; pending: boolean }>;
+  async #find(id: string, required: false): Promise<{ record: JobRecord; storeName: string; pending: boolean } | null>;
+  async #find(id: string, required: boolean): Promise<{ record: JobRecord; storeName: string; pending: boolean } | null> {
+    const pending = this.#pending.get(id);
+    if (pending) return { record: pending.record, storeName: pending.storeName, pending: true };
+    if (this.#host.isStarted()) {
+      for (const { name, store } of this.#host.stores.values()) {
+        const record = await store.getJob(id);
+        if (record) return { record, storeName: name, pending: false };
+      }
+    }
+    if (required) throw new JobLookupError(id);
+    return null;
+  }
+
+  #storeEntry(name: string): { name: string; store: JobStore } {
+    const entry = this.#host.stores.get(name);
+    if (!entry) throw new KairosRangeError('jobStore', name, `the name of a configured job store (${[...this.#host.stores.keys()].join(', ')})`);
+    return entry;
+  }
+
+  #checkExecutor(name: string): string {
+    if (!this.#host.executorNames.includes(name)) {
+      throw new KairosRangeError('executor', name, `the name of a configured executor (${this.#host.executorNames.join(', ')})`);
+    }
+    return name;
+  }
+
+  #checkArgs(args: unknown, store: JobStore, storeName: string, id: string): unknown[] {
+    if (!Array.isArray(args)) throw new KairosTypeError('args', args, 'an array of arguments for the task');
+    if (store.persistent) assertJsonArgs(args, id, storeName);
+    return args;
+  }
+
+  #buildTrigger(trigger: unknown, args: unknown): Trigger {
+    if (isTrigger(trigger)) return trigger;
+    if (typeof trigger === 'string') return createTrigger(trigger as TriggerAlias, (args ?? {}) as object | string);
+    throw new KairosTypeError('trigger', trigger, "a Trigger, or one of 'date', 'interval', 'cron', 'calendarinterval' with its arguments");
+  }
+
+  #toJob(record: JobRecord, storeName: string, pending: boolean): Job {
+    return {
+      id: record.id,
+      name: record.name,
+      taskId: record.taskId,
+      trigger: this.#host.triggers.get(record.trigger),
+      args: record.args,
+      nextRunTime: record.nextRunTime === null ? null : new Date(record.nextRunTime),
+      misfireGraceTime: record.misfireGraceTime,
+      coalesce: record.coalesce,
+      maxInstances: record.maxInstances,
+      jitter: record.jitter,
+      timeout: record.timeout,
+      retry: record.retry,
+      executor: record.executor,
+      jobStore: storeName,
+      pending,
+    };
+  }
+}

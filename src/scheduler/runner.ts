@@ -1,0 +1,209 @@
+/**
+ * Runs claimed runs: hands them to their executor, enforces `timeout`, decides retries, keeps
+ * their leases renewed, and writes their outcome back to the store (fenced by the claim token).
+ * @module
+ */
+import type { EventEmitter } from 'eventemitter3';
+import { JobTimeoutError, KairosError, LeaseLostError, TaskLookupError } from '../errors.js';
+import type { Clock } from '../clock/clock.js';
+import type { Executor } from '../executors/executor.js';
+import type { ClaimedRun, JobStore, Logger, RunOutcome } from '../stores/job-store.js';
+import { safeEmit, type JobEvent, type SchedulerEvents } from './events.js';
+import { retryDelay } from './options.js';
+import type { TaskRegistry } from './tasks.js';
+
+interface InFlightRun {
+  storeName: string;
+  store: JobStore;
+  runId: string;
+  jobId: string;
+  claimToken: string;
+  controller: AbortController;
+  /** True while a clock timer (the timeout) is pending: the run may need the clock to move to end. */
+  waitsOnClock: boolean;
+  done: Promise<void>;
+}
+
+/** What the runner needs from the scheduler. */
+export interface RunnerContext {
+  clock: Clock;
+  logger: Logger;
+  emitter: EventEmitter<SchedulerEvents>;
+  tasks: TaskRegistry;
+  executors: Record<string, Executor>;
+  /** Called after a run's outcome is stored (a retry or a removal may change the next wakeup). */
+  onRunEnded(storeName: string): void;
+}
+
+/** Why a run's signal was aborted when the scheduler shut down without waiting. */
+export class ShutdownAbortError extends KairosError {
+  constructor() {
+    super('KAIROS_SHUTDOWN', 'the scheduler was shut down with wait: false while this run was in flight');
+  }
+}
+
+/** The runs this scheduler has in flight, and how each one ends. */
+export class Runner {
+  readonly #ctx: RunnerContext;
+  readonly #inFlight = new Set<InFlightRun>();
+
+  constructor(context: RunnerContext) {
+    this.#ctx = context;
+  }
+
+  get size(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Starts a claimed run; its promise is tracked, never rejected. */
+  start(storeName: string, store: JobStore, { run, job }: ClaimedRun): void {
+    const controller = new AbortController();
+    const entry: InFlightRun = {
+      storeName, store, runId: run.runId, jobId: job.id, claimToken: run.claimToken!, controller, waitsOnClock: false,
+      done: Promise.resolve(),
+    };
+    const base: JobEvent = { jobId: job.id, jobStore: storeName, scheduledRunTime: new Date(run.scheduledRunTime), runId: run.runId, attempt: run.attempt };
+    const { clock, emitter, logger } = this.#ctx;
+    const emit = <K extends keyof SchedulerEvents>(name: K, ...p: SchedulerEvents[K]): void => safeEmit(emitter, logger, name, ...p);
+
+    const finish = async (outcome: RunOutcome): Promise<{ jobRemoved: boolean } | LeaseLostError> => {
+      try {
+        return await store.completeRun(run.runId, entry.claimToken, outcome);
+      } catch (err) {
+        if (err instanceof LeaseLostError) return err;
+        throw err;
+      }
+    };
+
+    const execute = async (): Promise<void> => {
+      if (job.misfireGraceTime !== null && clock.now().getTime() - run.notBefore > job.misfireGraceTime) {
+        // A pending run (a retry, a jittered or taken-over run) that became too late.
+        await finish({ status: 'missed' });
+        emit('jobMissed', { ...base, scheduledRunTime: base.scheduledRunTime!, lastScheduledRunTime: base.scheduledRunTime!, missedCount: 1 });
+        return;
+      }
+      const task = this.#ctx.tasks.get(job.taskId);
+      const executor = this.#ctx.executors[job.executor];
+      let result: unknown;
+      let error: unknown;
+      let failed = false;
+      if (task === undefined || executor === undefined) {
+        failed = true;
+        error = task === undefined
+          ? new TaskLookupError(job.taskId, job.id)
+          : new KairosError('KAIROS_EXECUTOR_LOOKUP', `job "${job.id}" names executor "${job.executor}", which this scheduler does not have; configure it in new Scheduler({ executors })`);
+      } else {
+        emit('jobSubmitted', base);
+        let cancelTimeout: (() => void) | undefined;
+        try {
+          const running = executor.submit({
+            taskId: job.taskId, task, args: job.args,
+            context: { jobId: job.id, scheduledRunTime: new Date(run.scheduledRunTime), runId: run.runId, attempt: run.attempt, signal: controller.signal },
+          });
+          const racers: Array<Promise<unknown>> = [running];
+          racers.push(new Promise((_, reject) => {
+            controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+          }));
+          if (job.timeout !== null) {
+            entry.waitsOnClock = true;
+            cancelTimeout = clock.setTimer(clock.now().getTime() + job.timeout, () => {
+              entry.waitsOnClock = false;
+              controller.abort(new JobTimeoutError(job.id, job.timeout!));
+            });
+          }
+          running.catch(() => {}); // its rejection is handled through the race below
+          result = await Promise.race(racers);
+        } catch (err) {
+          failed = true;
+          error = err;
+        } finally {
+          cancelTimeout?.();
+          entry.waitsOnClock = false;
+        }
+      }
+      if (!failed) {
+        const stored = await finish({ status: 'succeeded' });
+        if (stored instanceof LeaseLostError) emit('jobError', { ...base, error: stored, willRetry: false });
+        else {
+          emit('jobExecuted', { ...base, result });
+          if (stored.jobRemoved) emit('jobRemoved', { jobId: job.id, jobStore: storeName });
+        }
+        return;
+      }
+      if (error instanceof LeaseLostError) {
+        emit('jobError', { ...base, error, willRetry: false });
+        return;
+      }
+      const retry = job.retry;
+      const willRetry = retry !== null && run.attempt < retry.attempts && !(error instanceof TaskLookupError);
+      const outcome: RunOutcome = willRetry
+        ? { status: 'retry', attempt: run.attempt + 1, notBefore: clock.now().getTime() + retryDelay(retry!, run.attempt) }
+        : { status: 'failed' };
+      const stored = await finish(outcome);
+      if (stored instanceof LeaseLostError) {
+        emit('jobError', { ...base, error: stored, willRetry: false });
+        return;
+      }
+      emit('jobError', { ...base, error, willRetry });
+      if (stored.jobRemoved) emit('jobRemoved', { jobId: job.id, jobStore: storeName });
+    };
+
+    entry.done = execute()
+      .catch((err) => {
+        logger.error(`kairos: could not record the outcome of run "${run.runId}" in store "${storeName}"; its lease will expire and it will be taken over`, err);
+      })
+      .finally(() => {
+        this.#inFlight.delete(entry);
+        this.#ctx.onRunEnded(storeName);
+      });
+    this.#inFlight.add(entry);
+  }
+
+  /** Renews the leases of this store's runs; aborts the runs whose lease was lost. */
+  async renew(storeName: string, store: JobStore, owner: string): Promise<void> {
+    const mine = [...this.#inFlight].filter((r) => r.storeName === storeName);
+    if (mine.length === 0) return;
+    const lost = new Set(await store.renewLeases(owner, mine.map((r) => ({ runId: r.runId, claimToken: r.claimToken }))));
+    for (const r of mine) if (lost.has(r.runId)) r.controller.abort(new LeaseLostError(r.runId, r.jobId, storeName));
+  }
+
+  /** Aborts every run in flight (shutdown without waiting). */
+  abortAll(): void {
+    for (const r of this.#inFlight) r.controller.abort(new ShutdownAbortError());
+  }
+
+  /** Resolves when every run in flight has ended, or after `capMs` of real time. */
+  async waitAll(capMs = Infinity): Promise<void> {
+    const all = Promise.all([...this.#inFlight].map((r) => r.done));
+    if (capMs === Infinity) {
+      await all;
+      return;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([all, new Promise((r) => (timer = setTimeout(r, capMs)))]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * Resolves once the runs that can end without the clock moving have ended. Runs waiting on a
+   * clock timer (a timeout) are given a short real-time window to end by themselves.
+   */
+  async settle(): Promise<void> {
+    for (;;) {
+      const free = [...this.#inFlight].filter((r) => !r.waitsOnClock);
+      if (free.length > 0) {
+        await Promise.race(free.map((r) => r.done));
+        continue;
+      }
+      if (this.#inFlight.size === 0) return;
+      const blocked = [...this.#inFlight];
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const ended = await Promise.race([
+        Promise.race(blocked.map((r) => r.done)).then(() => true),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 50))),
+      ]);
+      clearTimeout(timer);
+      if (!ended) return;
+    }
+  }
+}
