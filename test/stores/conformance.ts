@@ -234,6 +234,68 @@ export function describeJobStore(name: string, makeHarness: () => Promise<StoreH
       expect(await store.getNextWakeTime()).toBeNull();
     });
 
+    it('acquires neither paused nor future jobs; a released job is due again at its new nextRunTime', async () => {
+      await store.addJob(jobRecord('due', { nextRunTime: min(1) }), { replaceExisting: false });
+      await store.addJob(jobRecord('later', { nextRunTime: min(2) }), { replaceExisting: false });
+      await store.addJob(jobRecord('paused', { nextRunTime: null }), { replaceExisting: false });
+      expect((await store.acquireDueJobs('me', min(1), 10)).map((j) => j.id)).toEqual(['due']);
+      expect(await store.getNextWakeTime()).toBe(min(2));
+      await store.releaseJobs('me', [{ jobId: 'due', nextRunTime: min(3), exhausted: false, runs: [] }]);
+      expect((await store.acquireDueJobs('me', min(2), 10)).map((j) => j.id)).toEqual(['later']);
+      expect((await store.acquireDueJobs('me', min(3), 10)).map((j) => j.id)).toEqual(['due']);
+    });
+
+    it('replaceExisting keeps the pending runs of the job it replaces', async () => {
+      await store.addJob(jobRecord('a', { nextRunTime: min(1) }), { replaceExisting: false });
+      await store.acquireDueJobs('me', min(1), 10);
+      await store.releaseJobs('me', [{ jobId: 'a', nextRunTime: min(2), exhausted: false, runs: [run('a@1', min(1), { notBefore: min(5) })] }]);
+      await store.addJob(jobRecord('a', { name: 'new', nextRunTime: min(2) }), { replaceExisting: true });
+      expect((await store.getRuns('a')).map((r) => r.runId)).toEqual(['a@1']);
+      expect((await store.getJob('a'))!.name).toBe('new');
+    });
+
+    it('claims runs within the limit, leaving the rest pending; renewal by a stranger is refused', async () => {
+      await store.addJob(jobRecord('a', { nextRunTime: min(1), maxInstances: 3 }), { replaceExisting: false });
+      await store.acquireDueJobs('me', min(1), 10);
+      await store.releaseJobs('me', [{ jobId: 'a', nextRunTime: min(9), exhausted: false, runs: [run('a@1', min(1)), run('a@2', min(2)), run('a@3', min(3))] }]);
+      const first = await store.claimDueRuns('me', min(5), 2);
+      expect(first.map((c) => c.run.runId)).toEqual(['a@1', 'a@2']);
+      expect((await store.getRuns('a')).map((r) => [r.runId, r.state])).toEqual([['a@1', 'running'], ['a@2', 'running'], ['a@3', 'pending']]);
+      const token = first[0]!.run.claimToken!;
+      expect(await store.renewLeases('stranger', [{ runId: 'a@1', claimToken: token }])).toEqual(['a@1']);
+      expect(await store.renewLeases('me', [{ runId: 'a@1', claimToken: token }, { runId: 'nope', claimToken: token }])).toEqual(['nope']);
+      expect((await store.claimDueRuns('other', min(5), 10)).map((c) => c.run.runId)).toEqual(['a@3']);
+    });
+
+    it('a taken-over run can end with a retry, and runs again under its runId', async () => {
+      await store.addJob(jobRecord('a', { nextRunTime: min(1) }), { replaceExisting: false });
+      await store.acquireDueJobs('dead', min(1), 10);
+      await store.releaseJobs('dead', [{ jobId: 'a', nextRunTime: min(2), exhausted: false, runs: [run('a@1', min(1))] }]);
+      await store.claimDueRuns('dead', min(1), 10);
+      await h.expireLeases();
+      const [taken] = await store.claimDueRuns('alive', min(1), 10);
+      await store.completeRun('a@1', taken!.run.claimToken!, { status: 'retry', attempt: 3, notBefore: min(1) + 1000 });
+      const [again] = await store.claimDueRuns('alive', min(1) + 1000, 10);
+      expect([again!.run.runId, again!.run.attempt, again!.takenOver, again!.run.scheduledRunTime]).toEqual(['a@1', 3, false, min(1)]);
+    });
+
+    it('runs in flight of removed jobs are dropped when their holder dies; removeAllJobs lets live ones complete', async () => {
+      for (const id of ['a', 'b']) {
+        await store.addJob(jobRecord(id, { nextRunTime: min(1) }), { replaceExisting: false });
+      }
+      await store.acquireDueJobs('me', min(1), 10);
+      await store.releaseJobs('me', ['a', 'b'].map((id) => ({ jobId: id, nextRunTime: min(2), exhausted: false, runs: [run(`${id}@1`, min(1))] })));
+      const claimed = await store.claimDueRuns('me', min(1), 10);
+      expect(claimed).toHaveLength(2);
+      await store.removeAllJobs();
+      expect(await store.getJobs()).toEqual([]);
+      expect(await store.completeRun('a@1', claimed[0]!.run.claimToken!, { status: 'succeeded' })).toEqual({ jobRemoved: false });
+      await h.expireLeases();
+      expect(await store.claimDueRuns('other', min(10), 10)).toEqual([]);
+      expect(await store.getRuns('b')).toEqual([]);
+      expect(await store.getNextWakeTime()).toBeNull();
+    });
+
     it('keeps jobs and pending runs across a reopen (persistent stores)', async (ctx) => {
       if (!h.reopen) return ctx.skip();
       await store.addJob(jobRecord('a', { nextRunTime: min(1) }), { replaceExisting: false });
@@ -255,6 +317,24 @@ export function describeJobStore(name: string, makeHarness: () => Promise<StoreH
         const ids = [...a!, ...b!].map((j) => j.id).sort();
         expect(ids).toHaveLength(20);
         expect(new Set(ids).size).toBe(20);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('maxInstances counts the runs in flight of every instance on the same data (persistent stores)', async (ctx) => {
+      if (!h.second) return ctx.skip();
+      const other = await h.second();
+      await other.open({ name: 'default', logger: console });
+      try {
+        await store.addJob(jobRecord('a', { nextRunTime: min(1), maxInstances: 1 }), { replaceExisting: false });
+        await store.acquireDueJobs('A', min(1), 10);
+        await store.releaseJobs('A', [{ jobId: 'a', nextRunTime: min(2), exhausted: false, runs: [run('a@1', min(1))] }]);
+        expect(await other.claimDueRuns('B', min(1), 10)).toHaveLength(1);
+        expect(await other.acquireDueJobs('B', min(2), 10)).toHaveLength(1);
+        const [res] = await other.releaseJobs('B', [{ jobId: 'a', nextRunTime: min(3), exhausted: false, runs: [run('a@2', min(2))] }]);
+        expect(res!.refused).toEqual(['a@2']);
+        expect(await store.claimDueRuns('A', min(2), 10)).toEqual([]);
       } finally {
         await other.close();
       }

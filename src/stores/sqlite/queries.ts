@@ -78,7 +78,8 @@ export const SQL = {
     "UPDATE kairos_runs SET state = 'pending', owner = NULL, claim_token = NULL, lease_expires_at = NULL, attempt = @attempt, " +
     'not_before = @notBefore WHERE run_id = @runId',
   deleteRun: 'DELETE FROM kairos_runs WHERE run_id = ?',
-  deletePendingRuns: "DELETE FROM kairos_runs WHERE job_id = ? AND state = 'pending'",
+  /** The first state term selects the index of a job's live runs (SQLite does not infer it from the second). */
+  deletePendingRuns: "DELETE FROM kairos_runs WHERE job_id = ? AND state IN ('pending', 'running') AND state = 'pending'",
   deleteAllPendingRuns: "DELETE FROM kairos_runs WHERE state = 'pending'",
 
   // ----------------------------------------------------------------- change
