@@ -9,6 +9,13 @@ export type { Job } from './scheduler/job.js';
 export type { AddJobOptions, JobChangesInput, JobDefaults, RetryOptions } from './scheduler/options.js';
 export type { JobEvent, JobMissedEvent, SchedulerEvent, SchedulerEventName, SchedulerEvents } from './scheduler/events.js';
 
+export { DateTrigger, IntervalTrigger, CronTrigger, CalendarIntervalTrigger, AndTrigger, OrTrigger } from './triggers/index.js';
+export type { Trigger, SerializedTrigger, TriggerKind } from './triggers/trigger.js';
+export type {
+  DateTriggerOptions, IntervalTriggerOptions, CronTriggerOptions, CrontabOptions, CronFieldValue,
+  CalendarIntervalTriggerOptions, CombiningTriggerOptions, TriggerBaseOptions,
+} from './triggers/index.js';
+
 export { FakeClock } from './clock/fake-clock.js';
 export { SystemClock } from './clock/system-clock.js';
 export type { Clock, CancelTimer } from './clock/clock.js';

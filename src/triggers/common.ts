@@ -1,0 +1,117 @@
+/**
+ * What every trigger shares: the `startDate`/`endDate`/`timezone`/`jitter` options, their
+ * validation, unknown-key detection with a "did you mean" hint, and the JSON form of options.
+ * Not exported from the package.
+ * @module
+ */
+import { KairosRangeError, KairosTypeError } from '../errors.js';
+import { checkTimezone, toMilliseconds, toOptionalDate, type DurationLike, type InstantLike } from '../units.js';
+
+/** Options every trigger takes. */
+export interface TriggerBaseOptions {
+  /**
+   * No fire time earlier than this instant. For `IntervalTrigger` it is also the first fire
+   * time, for `CalendarIntervalTrigger` the date periods are counted from.
+   * @default none (interval and calendar interval: when the job is added)
+   */
+  startDate?: InstantLike;
+  /** No fire time later than this instant (inclusive). Must not be earlier than `startDate`. @default none */
+  endDate?: InstantLike;
+  /**
+   * IANA zone whose wall clock the fields match (`'Europe/Berlin'`). Wins over the scheduler's.
+   * @default the scheduler's zone, or the system zone when the trigger is used on its own
+   */
+  timezone?: string;
+  /**
+   * Upper bound of a random delay added to each run: milliseconds or a duration object, >= 0.
+   * The trigger only stores it (as ms in `.jitter`); the scheduler applies it.
+   * @default 0
+   */
+  jitter?: DurationLike;
+}
+
+/** The base options, checked and converted once. */
+export interface ResolvedBase {
+  startDate: Date | undefined;
+  endDate: Date | undefined;
+  timezone: string | undefined;
+  jitter: number;
+}
+
+export const BASE_KEYS = ['startDate', 'endDate', 'timezone', 'jitter'] as const;
+
+/**
+ * Symbol-keyed method through which `triggerFromJSON` gives a trigger back its resolved zone
+ * and start. Kept off the package surface on purpose: users resolve through `resolve()`.
+ */
+export const restoreResolved: unique symbol = Symbol('kairos.restoreResolved');
+
+export interface Restorable {
+  [restoreResolved](timezone: string | undefined, startDate: Date | undefined): unknown;
+}
+
+function camel(key: string): string {
+  return key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+function suggestion(key: string, allowed: readonly string[]): string | undefined {
+  const c = camel(key);
+  const candidates = [c, c.endsWith('s') ? c.slice(0, -1) : `${c}s`, c.toLowerCase()];
+  const hit = allowed.find((a) => candidates.includes(a) || a.toLowerCase() === c.toLowerCase());
+  return hit === undefined ? undefined : `did you mean "${hit}"?`;
+}
+
+/**
+ * Throws a TypeError for an options value that is not a plain object, or for a key the trigger
+ * does not know. Mixing up `hours` (interval) and `hour` (cron) is common, hence the hint.
+ */
+export function checkKeys(options: unknown, allowed: readonly string[], what: string): Record<string, unknown> {
+  if (options === null || typeof options !== 'object' || Array.isArray(options) || options instanceof Date) {
+    throw new KairosTypeError(what, options, `an options object with keys among ${allowed.join(', ')}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      throw new KairosTypeError(`${what}.${key}`, (options as Record<string, unknown>)[key], `an option of ${what}: one of ${allowed.join(', ')}`, suggestion(key, allowed) ?? `"${key}" is not an option of ${what}`);
+    }
+  }
+  return options as Record<string, unknown>;
+}
+
+/** Checks and converts the base options. */
+export function resolveBase(options: Record<string, unknown>): ResolvedBase {
+  const startDate = toOptionalDate(options.startDate, 'startDate');
+  const endDate = toOptionalDate(options.endDate, 'endDate');
+  if (startDate && endDate && endDate.getTime() < startDate.getTime()) {
+    throw new KairosRangeError('endDate', options.endDate, `an instant not earlier than startDate (${startDate.toISOString()})`, 'endDate is before startDate');
+  }
+  const timezone = options.timezone === undefined || options.timezone === null ? undefined : checkTimezone(options.timezone);
+  const jitter = options.jitter === undefined || options.jitter === null ? 0 : toMilliseconds(options.jitter, 'jitter');
+  return { startDate, endDate, timezone, jitter };
+}
+
+/** The options as given, for `toJSON`: instants become ISO text, `undefined` values are dropped. */
+export function optionsToJSON(options: Record<string, unknown>, instantKeys: readonly string[] = ['startDate', 'endDate']): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    if (instantKeys.includes(key) && value !== null) {
+      out[key] = toOptionalDate(value, key)?.toISOString();
+    } else {
+      out[key] = value !== null && typeof value === 'object' ? structuredClone(value) : value;
+    }
+  }
+  return out;
+}
+
+/** The threshold instant (ms) from which the earliest fire time is searched, inclusive. */
+export function searchFrom(previous: Date | null, now: Date, startDate: Date | undefined): number {
+  const from = previous === null ? now.getTime() : previous.getTime() + 1;
+  return startDate === undefined ? from : Math.max(from, startDate.getTime());
+}
+
+/** `ms` as a Date, or null when beyond `endDate`. */
+export function capped(ms: number | null, endDate: Date | undefined): Date | null {
+  if (ms === null) return null;
+  if (endDate !== undefined && ms > endDate.getTime()) return null;
+  return new Date(ms);
+}

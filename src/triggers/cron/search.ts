@@ -1,0 +1,171 @@
+/**
+ * Next matching wall-clock time of a cron expression, with no time zone involved.
+ *
+ * Why our own search rather than cron-parser's iterator: checked against SPEC "Time zones and
+ * DST", cron-parser 5 fires a fixed-time job in a spring-forward gap an hour late (02:30 in
+ * America/New_York on 2027-03-14 at 03:30 EDT instead of 03:00; the same in Australia/Sydney and
+ * Europe/London), and it rejects SPEC syntax (`1#1,5L`, year fields). So cron-parser only parses
+ * macros, and fire times come from this search plus the DST rules in `dst.ts` (luxon offsets).
+ *
+ * The search increments field by field (year -> month -> day -> hour -> minute -> second), as
+ * croner does: each step jumps to the next allowed value of one field via a precomputed table,
+ * never walking minute by minute. Days come from a per-month bitmask (day, dayOfWeek, `L`, `5L`,
+ * `1#2`, ISO week), cached. The year never exceeds MAX_YEAR, so every search ends.
+ * @module
+ */
+import { FIELD_SPECS, MAX_YEAR, nextTable, type CronField } from './fields.js';
+import type { CronExpression } from './expression.js';
+
+const DAY = 86_400_000;
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** ISO-8601 week number of a date (1..53). */
+function isoWeek(year: number, month: number, day: number): number {
+  const ms = Date.UTC(year, month - 1, day);
+  const isoDay = ((new Date(ms).getUTCDay() + 6) % 7) + 1;
+  const thursday = new Date(ms + (4 - isoDay) * DAY);
+  const jan1 = Date.UTC(thursday.getUTCFullYear(), 0, 1);
+  return Math.floor((thursday.getTime() - jan1) / DAY / 7) + 1;
+}
+
+export class WallSearch {
+  readonly #expr: CronExpression;
+  readonly #years: CronField;
+  readonly #month: Int16Array;
+  readonly #hour: Int16Array;
+  readonly #minute: Int16Array;
+  readonly #second: Int16Array;
+  readonly #weekAll: boolean;
+  // Matching days per (year, month), as a bitmask over days 1..31 (bit d). A schedule keeps
+  // asking about the same few months, and computing one costs 31 day checks.
+  readonly #masks = new Map<number, number>();
+
+  constructor(expr: CronExpression) {
+    this.#expr = expr;
+    this.#years = expr.fields.year;
+    this.#month = nextTable(expr.fields.month);
+    this.#hour = nextTable(expr.fields.hour);
+    this.#minute = nextTable(expr.fields.minute);
+    this.#second = nextTable(expr.fields.second);
+    this.#weekAll = expr.fields.week.values.every((v) => v === 1);
+  }
+
+  #yearAllowed(year: number): boolean {
+    return this.#years.values[year - FIELD_SPECS.year.min] === 1;
+  }
+
+  /** Bitmask of the days of `month` (1..12) in `year` that match day, dayOfWeek and week. */
+  dayMask(year: number, month: number): number {
+    const key = year * 16 + month;
+    const cached = this.#masks.get(key);
+    if (cached !== undefined) return cached;
+    const { day, dayOfWeek, week } = this.#expr.fields;
+    const dim = daysInMonth(year, month);
+    const firstWeekday = new Date(Date.UTC(year, month - 1, 1)).getUTCDay();
+    let mask = 0;
+    for (let d = 1; d <= dim; d++) {
+      const wd = (firstWeekday + d - 1) % 7;
+      const domOk = day.values[d - 1] === 1 || (day.last && d === dim);
+      let dowOk = dayOfWeek.values[wd] === 1;
+      if (!dowOk) dowOk = dayOfWeek.nth.some(([w, n]) => w === wd && Math.ceil(d / 7) === n);
+      if (!dowOk) dowOk = dayOfWeek.lastWeekday.some((w) => w === wd && d + 7 > dim);
+      const dateOk = this.#expr.vixieOr ? domOk || dowOk : domOk && dowOk;
+      if (dateOk && (this.#weekAll || week.values[isoWeek(year, month, d) - 1] === 1)) mask |= 1 << d;
+    }
+    if (this.#masks.size >= 512) this.#masks.clear();
+    this.#masks.set(key, mask);
+    return mask;
+  }
+
+  /**
+   * The earliest matching wall time (whole seconds, as UTC-encoded ms) at or after `wall`, or
+   * null when there is none up to the end of MAX_YEAR.
+   */
+  next(wall: number): number | null {
+    const start = new Date(Math.ceil(wall / 1000) * 1000);
+    let y = start.getUTCFullYear();
+    let mo = start.getUTCMonth() + 1;
+    let d = start.getUTCDate();
+    let h = start.getUTCHours();
+    let mi = start.getUTCMinutes();
+    let s = start.getUTCSeconds();
+    const years = FIELD_SPECS.year;
+    if (y < years.min) {
+      y = years.min;
+      mo = d = 1;
+      h = mi = s = 0;
+    }
+    // Each pass either returns or moves to a strictly later unit, and years are capped, so the
+    // loop ends; the counter is only a guard against a bug turning into a hang.
+    for (let guard = 0; guard < 1_000_000; guard++) {
+      if (y > MAX_YEAR) return null;
+      if (!this.#yearAllowed(y)) {
+        y++;
+        mo = d = 1;
+        h = mi = s = 0;
+        continue;
+      }
+      const nextMonth = this.#month[mo]!;
+      if (nextMonth === -1) {
+        y++;
+        mo = d = 1;
+        h = mi = s = 0;
+        continue;
+      }
+      if (nextMonth !== mo) {
+        mo = nextMonth;
+        d = 1;
+        h = mi = s = 0;
+      }
+      // (a shift by 32 would be a shift by 0 in JS, hence the explicit bound)
+      const days = d > 31 ? 0 : this.dayMask(y, mo) >>> d;
+      if (days === 0) {
+        mo++;
+        if (mo > 12) {
+          mo = 1;
+          y++;
+        }
+        d = 1;
+        h = mi = s = 0;
+        continue;
+      }
+      // Count trailing zeros: the first matching day >= d.
+      const skip = 31 - Math.clz32(days & -days);
+      if (skip > 0) {
+        d += skip;
+        h = mi = s = 0;
+      }
+      const nextHour = this.#hour[h]!;
+      if (nextHour === -1) {
+        d++;
+        h = mi = s = 0;
+        continue;
+      }
+      if (nextHour !== h) {
+        h = nextHour;
+        mi = s = 0;
+      }
+      const nextMinute = this.#minute[mi]!;
+      if (nextMinute === -1) {
+        h++;
+        mi = s = 0;
+        continue;
+      }
+      if (nextMinute !== mi) {
+        mi = nextMinute;
+        s = 0;
+      }
+      const nextSecond = this.#second[s]!;
+      if (nextSecond === -1) {
+        mi++;
+        s = 0;
+        continue;
+      }
+      return Date.UTC(y, mo - 1, d, h, mi, nextSecond);
+    }
+    throw new Error('kairos: cron search did not terminate (bug)');
+  }
+}
