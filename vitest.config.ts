@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // e2e tests fork processes and share the machine's two cores; keep file parallelism modest.
     maxWorkers: 2,
+    // Builds dist/ when stale: e2e child processes import the package as users do.
+    globalSetup: ['test/global-setup.ts'],
   },
 });
