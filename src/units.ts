@@ -93,9 +93,15 @@ export function toOptionalDate(value: unknown, field: string): Date | undefined 
   return value === null || value === undefined ? undefined : toDate(value, field);
 }
 
-/** The zone Node runs in (`TZ`, else the system's). */
+let systemZone: { tz: string | undefined; zone: string } | undefined;
+
+/** The zone Node runs in (`TZ`, else the system's). Cached per value of `TZ`: Intl is slow to ask. */
 export function systemTimezone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  const tz = process.env.TZ;
+  if (systemZone === undefined || systemZone.tz !== tz) {
+    systemZone = { tz, zone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC' };
+  }
+  return systemZone.zone;
 }
 
 const checkedZones = new Set<string>();

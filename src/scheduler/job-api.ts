@@ -113,11 +113,13 @@ export class JobApi {
     if (options.nextRunTime === null) nextRunTime = null;
     else if (options.nextRunTime !== undefined) nextRunTime = toDate(options.nextRunTime, 'options.nextRunTime').getTime();
     else nextRunTime = built.getNextFireTime(null, now)?.getTime() ?? null;
+    const triggerJson = built.toJSON();
+    host.triggers.remember(triggerJson, built);
     const record: JobRecord = {
       id,
       name: options.name ?? ((typeof task === 'function' && task.name) || taskId),
       taskId,
-      trigger: built.toJSON(),
+      trigger: triggerJson,
       args,
       nextRunTime,
       exhausted: nextRunTime === null && options.nextRunTime !== null,
@@ -186,7 +188,9 @@ export class JobApi {
     const now = this.#host.clock.now();
     const built = this.#buildTrigger(trigger, triggerArgs).resolve({ timezone: this.#host.timezone, now });
     const next = built.getNextFireTime(null, now)?.getTime() ?? null;
-    return this.#update(found, { trigger: built.toJSON(), nextRunTime: next, exhausted: next === null }, true);
+    const json = built.toJSON();
+    this.#host.triggers.remember(json, built);
+    return this.#update(found, { trigger: json, nextRunTime: next, exhausted: next === null }, true);
   }
 
   /** Pauses a job (`nextRunTime` becomes null). @throws JobLookupError */

@@ -1,8 +1,11 @@
 import { triggerFromJSON } from '../triggers/index.js';
 import type { SerializedTrigger, Trigger } from '../triggers/trigger.js';
 
-/** Most distinct triggers kept; a stored trigger is parsed again after it is evicted. */
-const CAPACITY = 10_000;
+/**
+ * Most distinct triggers kept (a parsed cron trigger holds a few KB of tables); a stored trigger
+ * is parsed again after it is evicted.
+ */
+const CAPACITY = 1_000;
 
 /**
  * Turns stored trigger JSON back into triggers without parsing the same cron text at every
@@ -13,12 +16,18 @@ export class TriggerCache {
 
   get(json: SerializedTrigger): Trigger {
     const key = JSON.stringify(json);
-    let trigger = this.#cache.get(key);
-    if (trigger === undefined) {
-      trigger = triggerFromJSON(json);
-      if (this.#cache.size >= CAPACITY) this.#cache.delete(this.#cache.keys().next().value!);
-      this.#cache.set(key, trigger);
-    }
+    const trigger = this.#cache.get(key);
+    return trigger ?? this.#put(key, triggerFromJSON(json));
+  }
+
+  /** Keeps a trigger just built for its JSON, so the next `get` need not parse it again. */
+  remember(json: SerializedTrigger, trigger: Trigger): void {
+    this.#put(JSON.stringify(json), trigger);
+  }
+
+  #put(key: string, trigger: Trigger): Trigger {
+    if (this.#cache.size >= CAPACITY) this.#cache.delete(this.#cache.keys().next().value!);
+    this.#cache.set(key, trigger);
     return trigger;
   }
 }
