@@ -1,0 +1,26 @@
+/** The README's runnable examples run to completion against the built package. */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const run = promisify(execFile);
+
+const EXPECTED: Record<string, RegExp> = {
+  'basic.mjs': /executed greet .*hello ada #1/,
+  'fake-clock.mjs': /2027-03-14T07:00:00\.000Z/,
+  'retries.mjs': /sent on try 3\s+invoices written: 1/,
+  'triggers.mjs': /\S/,
+};
+
+describe('examples/', () => {
+  for (const [file, output] of Object.entries(EXPECTED)) {
+    it.runIf(existsSync(path.join(root, 'examples', file)))(`${file} runs and prints what the README says`, async () => {
+      const { stdout } = await run(process.execPath, [path.join(root, 'examples', file)], { cwd: root, timeout: 30_000 });
+      expect(stdout).toMatch(output);
+    });
+  }
+});
