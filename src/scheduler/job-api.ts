@@ -114,7 +114,6 @@ export class JobApi {
     else if (options.nextRunTime !== undefined) nextRunTime = toDate(options.nextRunTime, 'options.nextRunTime').getTime();
     else nextRunTime = built.getNextFireTime(null, now)?.getTime() ?? null;
     const triggerJson = built.toJSON();
-    host.triggers.remember(triggerJson, built);
     const record: JobRecord = {
       id,
       name: options.name ?? ((typeof task === 'function' && task.name) || taskId),
@@ -133,12 +132,12 @@ export class JobApi {
       if (previous && !replaceExisting) throw new ConflictingIdError(id, previous.storeName);
       this.#pending.set(id, { record, storeName, replaceExisting });
       safeEmit(host.emitter, host.logger, 'jobAdded', { jobId: id, jobStore: storeName });
-      return this.#toJob(record, storeName, true);
+      return this.#toJob(record, storeName, true, built);
     }
     const written = await this.#write(store, storeName, record, replaceExisting, keepSchedule);
     safeEmit(host.emitter, host.logger, 'jobAdded', { jobId: id, jobStore: storeName });
     host.scheduleChanged(written.nextRunTime);
-    return this.#toJob(written, storeName, false);
+    return this.#toJob(written, storeName, false, written.trigger === triggerJson ? built : undefined);
   }
 
   /** Writes the jobs added before `start()`. */
@@ -188,9 +187,7 @@ export class JobApi {
     const now = this.#host.clock.now();
     const built = this.#buildTrigger(trigger, triggerArgs).resolve({ timezone: this.#host.timezone, now });
     const next = built.getNextFireTime(null, now)?.getTime() ?? null;
-    const json = built.toJSON();
-    this.#host.triggers.remember(json, built);
-    return this.#update(found, { trigger: json, nextRunTime: next, exhausted: next === null }, true);
+    return this.#update(found, { trigger: built.toJSON(), nextRunTime: next, exhausted: next === null }, true);
   }
 
   /** Pauses a job (`nextRunTime` becomes null). @throws JobLookupError */
@@ -308,12 +305,12 @@ export class JobApi {
     throw new KairosTypeError('trigger', trigger, "a Trigger, or one of 'date', 'interval', 'cron', 'calendarinterval' with its arguments");
   }
 
-  #toJob(record: JobRecord, storeName: string, pending: boolean): Job {
+  #toJob(record: JobRecord, storeName: string, pending: boolean, trigger?: Trigger): Job {
     return {
       id: record.id,
       name: record.name,
       taskId: record.taskId,
-      trigger: this.#host.triggers.get(record.trigger),
+      trigger: trigger ?? this.#host.triggers.get(record.trigger),
       args: record.args,
       nextRunTime: record.nextRunTime === null ? null : new Date(record.nextRunTime),
       misfireGraceTime: record.misfireGraceTime,

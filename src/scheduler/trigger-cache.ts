@@ -20,13 +20,10 @@ export class TriggerCache {
     return trigger ?? this.#put(key, triggerFromJSON(json));
   }
 
-  /** Keeps a trigger just built for its JSON, so the next `get` need not parse it again. */
-  remember(json: SerializedTrigger, trigger: Trigger): void {
-    this.#put(JSON.stringify(json), trigger);
-  }
-
   #put(key: string, trigger: Trigger): Trigger {
-    if (this.#cache.size >= CAPACITY) this.#cache.delete(this.#cache.keys().next().value!);
+    // Starting over when full is O(1) amortized; evicting the oldest key of a Map one by one
+    // is not (deleted slots pile up at its front until it rehashes).
+    if (this.#cache.size >= CAPACITY) this.#cache.clear();
     this.#cache.set(key, trigger);
     return trigger;
   }
