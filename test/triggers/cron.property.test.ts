@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CronTrigger } from '../../src/triggers/index.js';
-import type { Trigger } from '../../src/triggers/trigger.js';
 import { bruteFireTimes, transitionsOf } from './brute-force.js';
+import { walk } from './helpers.js';
 import { ZONES, cronArb, isFixedTime, matcher, type GenCron } from './generators.js';
 
 const YEARS_FROM = Date.UTC(2026, 0, 1);
@@ -34,17 +34,6 @@ const startArb = (zone: string) =>
 const caseArb = fc
   .record({ cron: cronArb, zone: fc.constantFrom(...ZONES), keyword: fc.boolean() })
   .chain((c) => fc.record({ cron: fc.constant(c.cron), zone: fc.constant(c.zone), keyword: fc.constant(c.keyword), start: startArb(c.zone) }));
-
-/** Every fire time in `[from, to]`, walked as the scheduler does. */
-export function walk(trigger: Trigger, from: number, to: number): number[] {
-  const out: number[] = [];
-  let next = trigger.getNextFireTime(null, new Date(from));
-  while (next !== null && next.getTime() <= to) {
-    out.push(next.getTime());
-    next = trigger.getNextFireTime(next, new Date(next.getTime() + 1));
-  }
-  return out;
-}
 
 function build(c: GenCron, zone: string, keyword: boolean): CronTrigger {
   if (!keyword) {
