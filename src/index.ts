@@ -24,12 +24,16 @@ export { MemoryJobStore } from './stores/memory.js';
 export type { MemoryJobStoreOptions } from './stores/memory.js';
 export { SQLiteJobStore, StoreClosedError } from './stores/sqlite/index.js';
 export type { SQLiteJobStoreOptions, SQLiteJobStoreTarget, SQLiteJobStoreTuning } from './stores/sqlite/index.js';
+export { PostgresJobStore } from './stores/postgres/index.js';
+export type { PostgresConnection, PostgresJobStoreConfig, PostgresJobStoreOptions } from './stores/postgres/index.js';
 export type {
   ClaimedRun, JobChanges, JobRecord, JobRelease, JobReleaseResult, JobStore, Logger, NewRun, RetryPolicy, RunOutcome, RunRecord, StoreOpenContext,
 } from './stores/job-store.js';
 
 export { AsyncExecutor } from './executors/async.js';
 export type { AsyncExecutorOptions } from './executors/async.js';
+export { ExecutorQueueFullError, WorkerThreadError, WorkerThreadsExecutor } from './executors/worker-threads.js';
+export type { WorkerFailure, WorkerThreadsExecutorOptions } from './executors/worker-threads.js';
 export type { ExecutionRequest, Executor, ModuleTask, TaskContext, TaskTarget } from './executors/executor.js';
 
 export {
