@@ -124,9 +124,25 @@ export function events(child: Child, name?: string, jobId?: string): Array<Recor
   );
 }
 
-/** Starts fixtures/scheduler-child.mjs and waits until its scheduler has started. */
-export async function startScheduler(config: { file: string; log: string; leaseMs?: number; tasks: Record<string, { ms?: number; firstAttemptMs?: number }> }): Promise<Child & { startedAt: number }> {
-  const child = forkFixture('scheduler-child.mjs', [JSON.stringify(config)]);
+export interface SchedulerChildConfig {
+  file: string;
+  log: string;
+  leaseMs?: number;
+  tasks: Record<string, { ms?: number; firstAttemptMs?: number }>;
+}
+
+/**
+ * Starts fixtures/scheduler-child.mjs and waits until its scheduler has started. With `startAt`,
+ * the child loads first and its `start()` is called when `startAt()` resolves (to choose the
+ * instant of the first wakeup).
+ */
+export async function startScheduler(config: SchedulerChildConfig, startAt?: () => Promise<void>): Promise<Child & { startedAt: number }> {
+  const child = forkFixture('scheduler-child.mjs', [JSON.stringify({ ...config, waitForStart: startAt !== undefined })]);
+  if (startAt) {
+    await child.message((m) => typeof m === 'object' && m.type === 'loaded');
+    await startAt();
+    child.cp.send('start');
+  }
   const ready = (await child.message((m) => typeof m === 'object' && m.type === 'ready')) as { startedAt: number };
   return Object.assign(child, { startedAt: ready.startedAt });
 }
