@@ -360,10 +360,8 @@ describe('TypeScript task modules (README "Worker threads")', () => {
 
 describe.skipIf(!Scheduler)('WorkerThreadsExecutor under a Scheduler', () => {
   it('runs a registered { module, export } task; a crash and a full queue are jobError; the scheduler goes on', async () => {
-    const scheduler = new Scheduler!({
-      timezone: 'UTC',
-      executors: { default: new WorkerThreadsExecutor({ size: 1, maxQueue: 0 }) },
-    });
+    const workers = new WorkerThreadsExecutor({ size: 1, maxQueue: 0 });
+    const scheduler = new Scheduler!({ timezone: 'UTC', executors: { default: workers } });
     for (const name of ['add', 'exitHard', 'sleep']) scheduler.registerTask(name, { module: TASKS, export: name });
     const outcomes = new Map<string, { ok?: unknown; error?: unknown }>();
     scheduler.on('jobExecuted', (e) => outcomes.set(e.jobId, { ok: e.result }));
@@ -379,8 +377,9 @@ describe.skipIf(!Scheduler)('WorkerThreadsExecutor under a Scheduler', () => {
       const [crash] = await settled(['crash']);
       expect(crash!.error).toBeInstanceOf(WorkerThreadError);
 
-      await scheduler.addJob('sleep', 'date', { runDate: new Date(Date.now() + 100) }, { id: 'slow', args: [300] });
-      await scheduler.addJob('add', 'date', { runDate: new Date(Date.now() + 150) }, { id: 'refused', args: [1, 1] });
+      await scheduler.addJob('sleep', 'date', { runDate: new Date(Date.now() + 50) }, { id: 'slow', args: [1_000] });
+      for (let i = 0; i < 1_000 && workers.running === 0; i++) await new Promise((r) => setTimeout(r, 5));
+      await scheduler.addJob('add', 'date', { runDate: new Date(Date.now() + 50) }, { id: 'refused', args: [1, 1] });
       const [slow, refused] = await settled(['slow', 'refused']);
       expect(slow!.ok).toMatchObject({ threadId: expect.any(Number) });
       expect(refused!.error).toBeInstanceOf(ExecutorQueueFullError);
