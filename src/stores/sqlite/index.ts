@@ -3,4 +3,4 @@
  * @module
  */
 export { SQLiteJobStore, StoreClosedError } from './store.js';
-export type { SQLiteJobStoreOptions, SQLiteJobStoreTarget, SQLiteJobStoreTuning } from './store.js';
+export type { SQLiteJobStoreOptions, SQLiteJobStoreTarget, SQLiteJobStoreTuning } from './options.js';

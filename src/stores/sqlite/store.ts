@@ -11,8 +11,7 @@ import path from 'node:path';
 import { clearInterval, setInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import { ConflictingIdError, JobLookupError, KairosError, KairosRangeError, KairosTypeError, LeaseLostError, SerializationError } from '../../errors.js';
-import { toMilliseconds, type DurationLike } from '../../units.js';
+import { ConflictingIdError, JobLookupError, KairosError, KairosTypeError, LeaseLostError, SerializationError } from '../../errors.js';
 import type {
   ClaimedRun,
   JobChanges,
@@ -28,65 +27,9 @@ import type {
 } from '../job-store.js';
 import { assertJsonArgs } from '../serialization.js';
 import { migrate } from './migrations.js';
+import { resolveOptions, type SQLiteJobStoreOptions, type SQLiteJobStoreTarget } from './options.js';
 import { prepareQueries, type Queries } from './queries.js';
 import { jobToRow, rowToJob, rowToRun, type JobFields, type RunRow } from './rows.js';
-
-/** Where the store keeps its data: a file it opens itself, or a connection you opened. */
-export type SQLiteJobStoreTarget =
-  | {
-      /**
-       * Path of the database file; created (with its folder) when missing. Every process that
-       * passes the same path shares the same jobs.
-       */
-      path: string;
-      database?: undefined;
-    }
-  | {
-      /**
-       * An open better-sqlite3 connection. The store switches it to WAL mode, sets its busy timeout
-       * and `synchronous = NORMAL`, creates its `kairos_*` tables in it, and leaves it open on
-       * `close()` (it is yours).
-       */
-      database: Database.Database;
-      path?: undefined;
-    };
-
-/** Tuning options of {@link SQLiteJobStore}; every one has a sensible default. */
-export interface SQLiteJobStoreTuning {
-  /**
-   * How long a claim on a job or run lasts without renewal, in ms of real time (or a duration
-   * object). The scheduler renews the leases of its runs in flight every third of it; when a
-   * process dies, another one takes its runs over once this much time has passed. Use the same
-   * value in every process sharing the file.
-   * @default 30000
-   */
-  leaseDuration?: DurationLike;
-  /**
-   * The real-time clock leases are judged by, in epoch ms. Leases never follow the scheduler's
-   * clock (a FakeClock does not expire them); tests can pass a controllable function here.
-   * @default Date.now
-   */
-  leaseClock?: () => number;
-  /**
-   * How often, in ms, the store checks whether another connection changed the file (it reads
-   * `PRAGMA data_version`, a cheap in-memory check), so that a job added or modified by another
-   * process re-arms this scheduler's timer. Polling happens only while the scheduler is
-   * subscribed and the store is open, on an unref'd timer that never keeps the process alive.
-   * @default 250
-   */
-  pollInterval?: DurationLike;
-  /**
-   * How long one attempt at a statement waits for another connection's write lock, in ms, before
-   * the store gives up the attempt and retries it after an asynchronous backoff (5 ms doubling to
-   * 500 ms), for as long as the store is open. better-sqlite3 is synchronous, so this wait blocks
-   * the event loop: keep it short. Transactions hold the lock for well under a millisecond.
-   * @default 100
-   */
-  busyTimeout?: DurationLike;
-}
-
-/** Options of {@link SQLiteJobStore}: where the data lives, plus tuning. */
-export type SQLiteJobStoreOptions = SQLiteJobStoreTarget & SQLiteJobStoreTuning;
 
 const BUSY_CODES = /^SQLITE_(BUSY|LOCKED)/;
 const MAX_BACKOFF_MS = 500;
@@ -98,12 +41,6 @@ export class StoreClosedError extends KairosError {
   constructor(readonly jobStore: string) {
     super('KAIROS_STORE_CLOSED', `SQLite job store "${jobStore}" is not open; the scheduler opens it in start() and closes it in shutdown()`);
   }
-}
-
-/** Converts a duration option to whole ms, with errors naming the option. */
-function durationOption(value: DurationLike | undefined, fallback: number, field: string, positive: boolean): number {
-  if (value === undefined) return fallback;
-  return Math.ceil(toMilliseconds(value, field, { positive }));
 }
 
 /** SQLite's LIMIT takes an integer; -1 means no limit. */
@@ -136,29 +73,12 @@ export class SQLiteJobStore implements JobStore {
   #dataVersion = 0;
 
   constructor(options: SQLiteJobStoreOptions) {
-    if (options === null || typeof options !== 'object') {
-      throw new KairosTypeError('options', options, 'an object with `path` (a file path) or `database` (a better-sqlite3 connection)');
-    }
-    const hasPath = options.path !== undefined;
-    const hasDatabase = options.database !== undefined;
-    if (hasPath === hasDatabase) {
-      throw new KairosTypeError('options', options, 'exactly one of `path` (a file path) or `database` (a better-sqlite3 connection)');
-    }
-    if (hasPath && (typeof options.path !== 'string' || options.path === '')) {
-      throw new KairosTypeError('path', options.path, 'a non-empty file path');
-    }
-    if (hasDatabase && (typeof options.database!.prepare !== 'function' || typeof options.database!.transaction !== 'function')) {
-      throw new KairosTypeError('database', options.database, 'a better-sqlite3 Database');
-    }
-    this.#target = hasPath ? { path: options.path! } : { database: options.database! };
-    this.leaseDuration = durationOption(options.leaseDuration, 30_000, 'leaseDuration', true);
-    this.#pollInterval = durationOption(options.pollInterval, 250, 'pollInterval', true);
-    this.#busyTimeout = durationOption(options.busyTimeout, 100, 'busyTimeout', false);
-    if (options.leaseClock !== undefined && typeof options.leaseClock !== 'function') {
-      throw new KairosTypeError('leaseClock', options.leaseClock, 'a function returning epoch milliseconds');
-    }
-    this.#leaseClock = options.leaseClock ?? Date.now;
-    if (this.#busyTimeout > 2 ** 31 - 1) throw new KairosRangeError('busyTimeout', options.busyTimeout, 'at most 2147483647 ms');
+    const resolved = resolveOptions(options);
+    this.#target = resolved.target;
+    this.leaseDuration = resolved.leaseDuration;
+    this.#leaseClock = resolved.leaseClock;
+    this.#pollInterval = resolved.pollInterval;
+    this.#busyTimeout = resolved.busyTimeout;
   }
 
   // ---------------------------------------------------------------- lifecycle
