@@ -13,7 +13,7 @@ import { ZoneRules } from '../zone.js';
 import { nextFireInstant } from './dst.js';
 import { fromCrontab, fromKeywords, type CronExpression, type CronFieldValue } from './expression.js';
 import { FIELD_NAMES, MAX_YEAR, MIN_YEAR } from './fields.js';
-import { WallSearch } from './search.js';
+import { dateKey, WallSearch } from './search.js';
 
 /**
  * Cron fields in keyword form. Each is a number or text with `*`, `*\/n`, `a-b`, `a-b/n`, lists
@@ -58,8 +58,23 @@ interface Parts {
 }
 const PARTS = Symbol('kairos.cronParts');
 
+// Whether an expression can fire depends only on its date fields (every time field allows some
+// value), so the verdict is kept per date part: the check costs a search only the first time.
+const firesByDate = new Map<string, boolean>();
+
+function canFire(expr: CronExpression): boolean {
+  const key = dateKey(expr);
+  let fires = firesByDate.get(key);
+  if (fires === undefined) {
+    fires = new WallSearch(expr).next(Date.UTC(MIN_YEAR, 0, 1)) !== null;
+    if (firesByDate.size >= 4096) firesByDate.clear();
+    firesByDate.set(key, fires);
+  }
+  return fires;
+}
+
 function neverFiresError(expr: CronExpression, field: string, value: unknown): KairosRangeError | null {
-  if (new WallSearch(expr).next(Date.UTC(MIN_YEAR, 0, 1)) !== null) return null;
+  if (canFire(expr)) return null;
   return new KairosRangeError(field, value, `an expression that fires at least once up to year ${MAX_YEAR}`, 'it can never fire: no allowed month has such a day (Feb 30, Apr 31) or the other fields exclude every date');
 }
 

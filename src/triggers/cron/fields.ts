@@ -78,8 +78,25 @@ function syntax(name: FieldName): string {
   }
 }
 
-/** Parses one field's value (a number or text) into a {@link CronField}. */
+// Parsed fields are immutable, so equal texts share one: a hundred thousand `S M H * * *` jobs
+// hold a few hundred distinct fields, not eight hundred thousand.
+const parsedFields = new Map<string, CronField>();
+const FIELD_CACHE_SIZE = 4096;
+
+/** Parses one field's value (a number or text) into a {@link CronField}; equal inputs share the result. */
 export function parseField(name: FieldName, raw: unknown): CronField {
+  const key = typeof raw === 'number' || typeof raw === 'string' ? `${name}\u0000${typeof raw}\u0000${raw}` : undefined;
+  if (key === undefined) return parseFieldUncached(name, raw);
+  let field = parsedFields.get(key);
+  if (field === undefined) {
+    field = parseFieldUncached(name, raw);
+    if (parsedFields.size >= FIELD_CACHE_SIZE) parsedFields.clear();
+    parsedFields.set(key, field);
+  }
+  return field;
+}
+
+function parseFieldUncached(name: FieldName, raw: unknown): CronField {
   const spec = FIELD_SPECS[name];
   if (typeof raw === 'number') {
     if (!Number.isInteger(raw) || raw < spec.min || raw > spec.max) throw new KairosRangeError(name, raw, syntax(name));
@@ -160,7 +177,15 @@ export function parseField(name: FieldName, raw: unknown): CronField {
  * `next[v]` = the smallest allowed value >= v, or -1. Sized one past the max so "carry into the
  * next unit" is a plain lookup. Only for the fixed-size fields month, hour, minute, second.
  */
+const nextTables = new WeakMap<CronField, Int16Array>();
+
 export function nextTable(field: CronField): Int16Array {
+  let table = nextTables.get(field);
+  if (table === undefined) nextTables.set(field, (table = buildNextTable(field)));
+  return table;
+}
+
+function buildNextTable(field: CronField): Int16Array {
   const { min, max } = FIELD_SPECS[field.name];
   const table = new Int16Array(max + 2).fill(-1);
   let next = -1;

@@ -31,6 +31,26 @@ function isoWeek(year: number, month: number, day: number): number {
   return Math.floor((thursday.getTime() - jan1) / DAY / 7) + 1;
 }
 
+/** Identifies the date part of an expression (year, month, day, week, dayOfWeek, Vixie OR). */
+export function dateKey(expr: CronExpression): string {
+  const f = expr.fields;
+  return `${f.year.text}|${f.month.text}|${f.day.text}|${f.week.text}|${f.dayOfWeek.text}|${expr.vixieOr ? 'or' : 'and'}`;
+}
+
+// Day masks depend only on the date fields, so expressions that differ in their time fields
+// (the usual case: many jobs at different times of day) share one cache.
+const sharedMasks = new Map<string, Map<number, number>>();
+
+function masksFor(expr: CronExpression): Map<number, number> {
+  const key = dateKey(expr);
+  let masks = sharedMasks.get(key);
+  if (masks === undefined) {
+    if (sharedMasks.size >= 1024) sharedMasks.clear();
+    sharedMasks.set(key, (masks = new Map()));
+  }
+  return masks;
+}
+
 export class WallSearch {
   readonly #expr: CronExpression;
   readonly #years: CronField;
@@ -41,7 +61,7 @@ export class WallSearch {
   readonly #weekAll: boolean;
   // Matching days per (year, month), as a bitmask over days 1..31 (bit d). A schedule keeps
   // asking about the same few months, and computing one costs 31 day checks.
-  readonly #masks = new Map<number, number>();
+  readonly #masks: Map<number, number>;
 
   constructor(expr: CronExpression) {
     this.#expr = expr;
@@ -51,6 +71,7 @@ export class WallSearch {
     this.#minute = nextTable(expr.fields.minute);
     this.#second = nextTable(expr.fields.second);
     this.#weekAll = expr.fields.week.values.every((v) => v === 1);
+    this.#masks = masksFor(expr);
   }
 
   #yearAllowed(year: number): boolean {
