@@ -14,6 +14,7 @@ const EXPECTED: Record<string, RegExp> = {
   'fake-clock.mjs': /2027-03-14T07:00:00\.000Z/,
   'retries.mjs': /sent on try 3\s+invoices written: 1/,
   'triggers.mjs': /\S/,
+  'worker-threads.mjs': /primes-d: 49098 primes[\s\S]*too-slow failed: JobTimeoutError/,
 };
 
 describe('examples/', () => {
