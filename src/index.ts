@@ -10,7 +10,7 @@ export type { AddJobOptions, JobChangesInput, JobDefaults, RetryOptions } from '
 export type { JobEvent, JobMissedEvent, SchedulerEvent, SchedulerEventName, SchedulerEvents } from './scheduler/events.js';
 
 export { DateTrigger, IntervalTrigger, CronTrigger, CalendarIntervalTrigger, AndTrigger, OrTrigger } from './triggers/index.js';
-export type { Trigger, SerializedTrigger, TriggerKind } from './triggers/trigger.js';
+export type { ResolveContext, Trigger, SerializedTrigger, TriggerKind } from './triggers/trigger.js';
 export type {
   DateTriggerOptions, IntervalTriggerOptions, CronTriggerOptions, CrontabOptions, CronFieldValue,
   CalendarIntervalTriggerOptions, CombiningTriggerOptions, TriggerBaseOptions,
@@ -32,6 +32,7 @@ export { AsyncExecutor } from './executors/async.js';
 export type { AsyncExecutorOptions } from './executors/async.js';
 export { ExecutorQueueFullError, WorkerThreadError, WorkerThreadsExecutor } from './executors/worker-threads.js';
 export type { WorkerFailure, WorkerThreadsExecutorOptions } from './executors/worker-threads.js';
+export type { WorkerFailureDetails } from './executors/worker-pool/errors.js';
 export type { ExecutionRequest, Executor, ModuleTask, TaskContext, TaskTarget } from './executors/executor.js';
 
 export {

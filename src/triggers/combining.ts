@@ -39,6 +39,7 @@ abstract class CombiningTrigger implements Trigger {
   /** The children, in the order given. */
   readonly triggers: readonly Trigger[];
   protected readonly options: Record<string, unknown>;
+  /** @hidden */
   protected readonly base: ResolvedBase;
 
   constructor(triggers: readonly Trigger[], options: CombiningTriggerOptions, what: string) {
@@ -75,7 +76,7 @@ abstract class CombiningTrigger implements Trigger {
 
 /**
  * Fires when all children fire at the same instant. Each round asks every child for its first
- * time at or after the latest answer so far, until they agree, at most {@link AND_MAX_ROUNDS}
+ * time at or after the latest answer so far, until they agree, at most 10,000
  * rounds (then `null`).
  * @example
  * new AndTrigger([new CronTrigger({ hour: '*\/2' }), new CronTrigger({ hour: '*\/3' })]);
