@@ -192,8 +192,9 @@ export interface JobStore {
    */
   getNextWakeTime(): Promise<number | null>;
   /**
-   * Claims up to `limit` jobs whose `nextRunTime <= now`, oldest first, that no other scheduler
-   * holds (never acquired, acquired by `owner`, or with an expired acquisition). Marks them
+   * Claims up to `limit` jobs whose `nextRunTime <= now`, oldest first, that nobody holds (never
+   * acquired, released, or with an expired acquisition; a job `owner` holds is not returned
+   * twice). Marks them
    * acquired by `owner` for `leaseDuration` (lease time) and returns them. The scheduler must
    * answer with `releaseJobs` for each.
    */
