@@ -24,6 +24,8 @@ export { MemoryJobStore } from './stores/memory.js';
 export type { MemoryJobStoreOptions } from './stores/memory.js';
 export { SQLiteJobStore, StoreClosedError } from './stores/sqlite/index.js';
 export type { SQLiteJobStoreOptions, SQLiteJobStoreTarget, SQLiteJobStoreTuning } from './stores/sqlite/index.js';
+export { PostgresJobStore } from './stores/postgres/index.js';
+export type { PostgresConnection, PostgresJobStoreConfig, PostgresJobStoreOptions } from './stores/postgres/index.js';
 export type {
   ClaimedRun, JobChanges, JobRecord, JobRelease, JobReleaseResult, JobStore, Logger, NewRun, RetryPolicy, RunOutcome, RunRecord, StoreOpenContext,
 } from './stores/job-store.js';

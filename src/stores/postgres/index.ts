@@ -1,0 +1,6 @@
+/**
+ * The PostgreSQL job store (see `postgres-store.ts`).
+ * @module
+ */
+export { PostgresJobStore } from './postgres-store.js';
+export type { PostgresConnection, PostgresJobStoreConfig, PostgresJobStoreOptions } from './postgres-store.js';

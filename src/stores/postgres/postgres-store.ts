@@ -1,0 +1,432 @@
+/**
+ * PostgresJobStore: jobs and runs in PostgreSQL, shared by any number of schedulers on any number
+ * of hosts. Runs are claimed with `FOR UPDATE SKIP LOCKED` under leases judged by the database's
+ * clock, keyed by `runId` so that each scheduled run starts once; LISTEN/NOTIFY wakes the other
+ * schedulers when jobs change. The SQL lives in `queries.ts`, the schema in `migrations.ts`.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { Pool, PoolConfig } from 'pg';
+import { ConflictingIdError, JobLookupError, KairosError, LeaseLostError, SerializationError } from '../../errors.js';
+import { toMilliseconds, type DurationLike } from '../../units.js';
+import type {
+  ClaimedRun,
+  JobChanges,
+  JobRecord,
+  JobRelease,
+  JobReleaseResult,
+  JobStore,
+  Logger,
+  NewRun,
+  RunOutcome,
+  RunRecord,
+  StoreOpenContext,
+} from '../job-store.js';
+import { inTransaction, isConnectionError } from './connection.js';
+import { migrate } from './migrations.js';
+import { namesFor, type Names } from './names.js';
+import { ChangeNotifier } from './notifications.js';
+import { createQueries, type Queries, type RunInsert } from './queries.js';
+
+/** Options of {@link PostgresJobStore}. */
+export interface PostgresJobStoreOptions {
+  /**
+   * The schema holding the store's tables (created, with its tables, on first open). Schedulers
+   * share jobs exactly when they use the same database and schema.
+   * @default 'kairos'
+   */
+  schema?: string;
+  /**
+   * How long a claim on a run (or a job being planned) lasts without renewal, in ms or as a
+   * duration object, judged by the database's clock. The scheduler renews every third of it; a
+   * scheduler that dies stops renewing, and its runs are taken over once the lease runs out.
+   * @default 30000
+   */
+  leaseDuration?: DurationLike;
+  /**
+   * While the LISTEN connection is down, how often the store wakes its scheduler anyway (ms or
+   * duration), so that changes made by others are not missed.
+   * @default 5000
+   */
+  safetyPollInterval?: DurationLike;
+  /**
+   * Longest wait between two attempts to re-open the LISTEN connection (ms or duration); the
+   * first wait is 100 ms, doubled after each failure.
+   * @default 5000
+   */
+  maxReconnectDelay?: DurationLike;
+  /**
+   * Most connections the store's own pool opens (only with `connectionString`; with `pool`,
+   * that pool's own limit applies). The LISTEN connection comes on top.
+   * @default 10
+   */
+  poolSize?: number;
+}
+
+/** Where a PostgresJobStore finds its database: a connection string, or a `pg.Pool` you own. */
+export type PostgresConnection =
+  | { connectionString: string; pool?: undefined }
+  | {
+      /**
+       * A `pg.Pool` the application owns: the store uses it and never ends it. Its settings are
+       * reused for the store's LISTEN connection.
+       */
+      pool: Pool;
+      connectionString?: undefined;
+    };
+
+/** The first argument of the constructor: the connection, optionally with the options. */
+export type PostgresJobStoreConfig = PostgresConnection & PostgresJobStoreOptions;
+
+const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * A job store in PostgreSQL (version 13 or later).
+ *
+ * @example
+ * ```ts
+ * const store = new PostgresJobStore({ connectionString: process.env.DATABASE_URL! }, { leaseDuration: { seconds: 30 } });
+ * const scheduler = new Scheduler({ jobStores: { default: store } });
+ * ```
+ */
+export class PostgresJobStore implements JobStore {
+  readonly persistent = true;
+  readonly leaseDuration: number;
+  readonly #names: Names;
+  readonly #q: Queries;
+  readonly #connection: PostgresConnection;
+  readonly #safetyPollInterval: number;
+  readonly #maxReconnectDelay: number;
+  readonly #poolSize: number;
+  /** Payload of this instance's notifications, so that it ignores its own. */
+  readonly #self = randomUUID();
+  #pool: Pool | null = null;
+  #name = 'postgres';
+  #logger: Logger = SILENT;
+  #notifier: ChangeNotifier | null = null;
+  readonly #listeners = new Set<() => void>();
+  /** Owners this instance acquired jobs for. */
+  readonly #owners = new Set<string>();
+  /**
+   * Jobs acquired by this instance whose release failed (connection lost): still held in the
+   * database until their acquisition expires, so `getNextWakeTime` looks at them explicitly and
+   * the scheduler re-acquires them at once instead of after `leaseDuration`.
+   */
+  readonly #unreleased = new Set<string>();
+  readonly #onPoolError = (err: Error): void => {
+    this.#logger.warn(`kairos: store "${this.#name}": an idle PostgreSQL connection failed (${err.message}); the pool replaces it`);
+  };
+
+  /**
+   * @param connection `{ connectionString }` or `{ pool }`, optionally with the options
+   * @param options see {@link PostgresJobStoreOptions} (these win over the same keys in `connection`)
+   * @throws TypeError / RangeError for a missing connection or a bad option
+   */
+  constructor(connection: PostgresJobStoreConfig, options: PostgresJobStoreOptions = {}) {
+    if (connection === null || typeof connection !== 'object') {
+      throw new TypeError('PostgresJobStore: expected { connectionString } or { pool } as the first argument');
+    }
+    const o = { ...connection, ...options };
+    if (typeof o.connectionString === 'string' && o.connectionString !== '') {
+      this.#connection = { connectionString: o.connectionString };
+    } else if (o.pool && typeof (o.pool as Pool).connect === 'function') {
+      this.#connection = { pool: o.pool };
+    } else {
+      throw new TypeError('PostgresJobStore: expected { connectionString: "postgres://…" } or { pool: new pg.Pool(…) }');
+    }
+    this.#names = namesFor(o.schema ?? 'kairos');
+    this.#q = createQueries(this.#names, this.#self);
+    this.leaseDuration = toMilliseconds(o.leaseDuration ?? 30_000, 'leaseDuration', { positive: true });
+    this.#safetyPollInterval = toMilliseconds(o.safetyPollInterval ?? 5_000, 'safetyPollInterval', { positive: true });
+    this.#maxReconnectDelay = toMilliseconds(o.maxReconnectDelay ?? 5_000, 'maxReconnectDelay', { positive: true });
+    this.#poolSize = o.poolSize ?? 10;
+    if (!Number.isInteger(this.#poolSize) || this.#poolSize < 1) throw new RangeError(`poolSize: expected an integer of 1 or more, received ${String(o.poolSize)}`);
+  }
+
+  /** The schema this store keeps its tables in. */
+  get schema(): string {
+    return this.#names.schemaName;
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  async open(context: StoreOpenContext): Promise<void> {
+    this.#name = context.name;
+    this.#logger = context.logger;
+    if (this.#pool) return;
+    const pool =
+      this.#connection.pool ??
+      new pg.Pool({
+        connectionString: this.#connection.connectionString,
+        max: this.#poolSize,
+        connectionTimeoutMillis: 10_000,
+        idleTimeoutMillis: 30_000,
+        keepAlive: true,
+        application_name: 'kairos',
+      });
+    pool.on('error', this.#onPoolError);
+    this.#pool = pool;
+    try {
+      const client = await pool.connect();
+      const onError = (): void => {};
+      client.on('error', onError);
+      let failed: unknown;
+      try {
+        const { applied } = await migrate(client, this.#names);
+        if (applied.length > 0) this.#logger.info(`kairos: store "${this.#name}": applied PostgreSQL migrations ${applied.join(', ')} in schema "${this.#names.schemaName}"`);
+        // Exhausted jobs whose last run ended in a crash between the run's deletion and theirs.
+        await this.#q.deleteExhaustedJobs(client);
+      } catch (err) {
+        failed = err;
+        throw err;
+      } finally {
+        client.removeListener('error', onError);
+        client.release(failed !== undefined && isConnectionError(failed) ? true : undefined);
+      }
+      if (this.#listeners.size > 0) await this.#startNotifier();
+    } catch (err) {
+      await this.#closePool();
+      if (err instanceof KairosError) throw err;
+      throw new KairosError(
+        'KAIROS_STORE_OPEN',
+        `could not open PostgreSQL store "${this.#name}" (schema "${this.#names.schemaName}"): ${err instanceof Error ? err.message : String(err)}; ` +
+          'check the connection string or pool settings and that the server is running',
+        { cause: err },
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    const notifier = this.#notifier;
+    this.#notifier = null;
+    await notifier?.stop();
+    await this.#closePool();
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    if (this.#pool && !this.#notifier) void this.#startNotifier();
+    return () => {
+      this.#listeners.delete(listener);
+      if (this.#listeners.size === 0 && this.#notifier) {
+        const notifier = this.#notifier;
+        this.#notifier = null;
+        void notifier.stop();
+      }
+    };
+  }
+
+  // ---------------------------------------------------------------------- jobs
+
+  async addJob(job: JobRecord, options: { replaceExisting: boolean }): Promise<void> {
+    const db = this.#db();
+    try {
+      if (options.replaceExisting) await this.#q.replaceJob(db, job);
+      else if (!(await this.#q.insertJob(db, job))) throw new ConflictingIdError(job.id, this.#name);
+    } catch (err) {
+      throw this.#refused(err, job.id);
+    }
+  }
+
+  async getJob(id: string): Promise<JobRecord | null> {
+    return this.#q.selectJob(this.#db(), id);
+  }
+
+  async getJobs(): Promise<JobRecord[]> {
+    return this.#q.selectJobs(this.#db());
+  }
+
+  async updateJob(id: string, changes: JobChanges, options: { cancelPendingRuns?: boolean } = {}): Promise<JobRecord> {
+    let updated: JobRecord | null;
+    try {
+      updated = await this.#q.updateJob(this.#db(), id, changes, options.cancelPendingRuns ?? false);
+    } catch (err) {
+      throw this.#refused(err, id);
+    }
+    if (!updated) throw new JobLookupError(id, this.#name);
+    return updated;
+  }
+
+  async removeJob(id: string): Promise<void> {
+    if (!(await this.#q.deleteJob(this.#db(), id))) throw new JobLookupError(id, this.#name);
+  }
+
+  async removeAllJobs(): Promise<void> {
+    await this.#q.deleteAllJobs(this.#db());
+  }
+
+  // ---------------------------------------------------------------------- work
+
+  async getNextWakeTime(): Promise<number | null> {
+    const db = this.#db();
+    if (this.#unreleased.size > 0) {
+      const held = new Set(await this.#q.stillHeld(db, [...this.#unreleased], [...this.#owners]));
+      for (const id of this.#unreleased) if (!held.has(id)) this.#unreleased.delete(id);
+    }
+    return this.#q.nextWakeTime(db, [...this.#unreleased], [...this.#owners]);
+  }
+
+  async acquireDueJobs(owner: string, now: number, limit: number): Promise<JobRecord[]> {
+    this.#owners.add(owner);
+    const jobs = await this.#q.acquireDueJobs(this.#db(), owner, now, limit, this.leaseDuration, [...this.#unreleased]);
+    for (const job of jobs) this.#unreleased.delete(job.id);
+    return jobs;
+  }
+
+  async releaseJobs(owner: string, releases: JobRelease[]): Promise<JobReleaseResult[]> {
+    if (releases.length === 0) return [];
+    try {
+      return await inTransaction(this.#db(), async (client) => {
+        const held = await this.#q.lockReleasedJobs(client, owner, releases);
+        const plans = new Map<string, { created: string[]; refused: string[] }>();
+        const inserts: RunInsert[] = [];
+        const drop: string[] = [];
+        for (const release of releases) {
+          const job = held.get(release.jobId);
+          if (!job || plans.has(release.jobId)) continue;
+          // The same decisions as MemoryJobStore: existing run ids are skipped, non-manual runs
+          // beyond maxInstances (counting pending and running ones) refused, in the order given.
+          const plan = { created: [] as string[], refused: [] as string[] };
+          let active = job.active;
+          for (const run of release.runs) {
+            if (job.existing.has(run.runId)) continue;
+            if (!run.manual && active >= job.maxInstances) {
+              plan.refused.push(run.runId);
+              continue;
+            }
+            plan.created.push(run.runId);
+            inserts.push({ ...run, jobId: job.id });
+            if (!run.manual) active++;
+          }
+          if (release.exhausted && job.live === 0 && plan.created.length === 0) drop.push(job.id);
+          plans.set(release.jobId, plan);
+        }
+        const { created, removed } = await this.#q.insertRunsAndDropJobs(client, inserts, drop);
+        return releases.map((release) => {
+          const plan = plans.get(release.jobId);
+          if (!plan) return { jobId: release.jobId, created: [], refused: [], removed: false };
+          return { jobId: release.jobId, created: plan.created.filter((id) => created.has(id)), refused: plan.refused, removed: removed.has(release.jobId) };
+        });
+      });
+    } catch (err) {
+      // The jobs stay acquired by `owner` until that expires; see #unreleased.
+      if (isConnectionError(err)) for (const r of releases) this.#unreleased.add(r.jobId);
+      throw err;
+    }
+  }
+
+  async claimDueRuns(owner: string, now: number, limit: number): Promise<ClaimedRun[]> {
+    if (limit <= 0) return [];
+    return this.#q.claimDueRuns(this.#db(), owner, now, limit, this.leaseDuration);
+  }
+
+  async renewLeases(owner: string, runs: Array<{ runId: string; claimToken: string }>): Promise<string[]> {
+    if (runs.length === 0) return [];
+    return this.#q.renewLeases(this.#db(), owner, runs, this.leaseDuration);
+  }
+
+  /**
+   * Besides the contract: a lost connection is retried (with backoff, for up to `leaseDuration`)
+   * rather than reported, because a run whose end is not recorded would be taken over and run a
+   * second time. When an earlier attempt did commit before its reply was lost, the retry finds
+   * the run already ended (or requeued) and reports success.
+   */
+  async completeRun(runId: string, claimToken: string, outcome: RunOutcome): Promise<{ jobRemoved: boolean }> {
+    const deadline = Date.now() + this.leaseDuration;
+    let delay = 100;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#completeOnce(runId, claimToken, outcome, attempt > 1);
+      } catch (err) {
+        if (!isConnectionError(err) || Date.now() + delay > deadline || !this.#pool) throw err;
+        if (attempt === 1) this.#logger.warn(`kairos: store "${this.#name}": recording the end of run "${runId}" failed (${(err as Error).message}); retrying`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, 2_000);
+      }
+    }
+  }
+
+  async #completeOnce(runId: string, claimToken: string, outcome: RunOutcome, retrying: boolean): Promise<{ jobRemoved: boolean }> {
+    const db = this.#db();
+    if (outcome.status === 'retry') {
+      const res = await this.#q.requeueRun(db, runId, claimToken, outcome.attempt, outcome.notBefore);
+      if (res) return { jobRemoved: false };
+    } else {
+      const res = await this.#q.finishRun(db, runId, claimToken);
+      if (res) {
+        const jobRemoved = res.exhausted ? await this.#q.deleteExhaustedJob(db, res.jobId) : false;
+        return { jobRemoved };
+      }
+    }
+    const state = await this.#q.runState(db, runId);
+    // After a lost reply, our own earlier attempt may have ended (or requeued) the run.
+    if (retrying && (state === null || state.state === 'pending')) return { jobRemoved: false };
+    throw new LeaseLostError(runId, state?.jobId ?? '?', this.#name);
+  }
+
+  async addRun(jobId: string, run: NewRun): Promise<void> {
+    if (!(await this.#q.insertRun(this.#db(), jobId, run))) throw new JobLookupError(jobId, this.#name);
+  }
+
+  async getRuns(jobId: string): Promise<RunRecord[]> {
+    return this.#q.selectRuns(this.#db(), jobId);
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  #db(): Pool {
+    if (!this.#pool) {
+      throw new KairosError('KAIROS_STORE_CLOSED', `PostgreSQL store "${this.#name}" is not open; it is opened by Scheduler.start()`);
+    }
+    return this.#pool;
+  }
+
+  async #startNotifier(): Promise<void> {
+    if (this.#notifier || !this.#pool) return;
+    const base: PoolConfig = this.#connection.pool ? { ...this.#connection.pool.options } : { connectionString: this.#connection.connectionString };
+    const notifier = new ChangeNotifier({
+      createClient: () => new pg.Client({ ...base, keepAlive: true, keepAliveInitialDelayMillis: 10_000, application_name: 'kairos-listen' }),
+      channel: this.#names.channel,
+      self: this.#self,
+      onChange: () => {
+        for (const listener of [...this.#listeners]) listener();
+      },
+      logger: this.#logger,
+      storeName: this.#name,
+      safetyPollInterval: this.#safetyPollInterval,
+      minReconnectDelay: 100,
+      maxReconnectDelay: this.#maxReconnectDelay,
+    });
+    this.#notifier = notifier;
+    await notifier.start();
+  }
+
+  async #closePool(): Promise<void> {
+    const pool = this.#pool;
+    this.#pool = null;
+    if (!pool) return;
+    if (this.#connection.pool) {
+      // Not ours to end; stop listening to its errors only once our clients are back.
+      pool.removeListener('error', this.#onPoolError);
+      return;
+    }
+    await pool.end().catch(() => {});
+    pool.removeListener('error', this.#onPoolError);
+  }
+
+  /** A data error from PostgreSQL (text with NUL, invalid JSON escape, oversized key) as SerializationError. */
+  #refused(err: unknown, jobId: string): unknown {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && (code.startsWith('22') || code === '54000')) {
+      return new SerializationError(
+        `job "${jobId}" cannot be stored in store "${this.#name}": PostgreSQL refused it (${(err as Error).message}); ` +
+          'store text without NUL characters, and plain JSON data as args',
+        jobId,
+        this.#name,
+        { cause: err },
+      );
+    }
+    return err;
+  }
+}

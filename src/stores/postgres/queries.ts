@@ -1,0 +1,378 @@
+/**
+ * Every statement of the PostgreSQL store, one named function each, built once per schema by
+ * {@link createQueries}. Callers provide the connection (the pool, or a client inside a
+ * transaction); these functions only run statements. Statements are prepared (named) on each
+ * connection the first time they run there.
+ *
+ * Conventions, relied on by the store:
+ * - Schedule times (`now`, `next_run_time`, `not_before`) are epoch ms passed in and compared as
+ *   bigint; lease times are `now()` of the server (transaction start), so clock skew between
+ *   hosts never decides who holds a lease.
+ * - Queries of live runs always say `state = 'pending'`, `state = 'running'` or
+ *   `state IN ('pending', 'running')` literally, which selects the partial indexes of migration 1.
+ * - Claims lock their candidate rows with `FOR UPDATE SKIP LOCKED` and update them in the same
+ *   statement, so two schedulers never get the same row and never wait for each other.
+ * - Every write another scheduler should react to ends with `pg_notify(channel, instanceId)` in
+ *   the same statement (and so the same transaction): the notification goes out on commit only.
+ * @module
+ */
+import type { QueryResult, QueryResultRow } from 'pg';
+import type { JobChanges, JobRecord, JobRelease, NewRun, RunRecord } from '../job-store.js';
+import type { Names } from './names.js';
+import {
+  FIELD_COLUMNS,
+  JOB_COLUMNS,
+  JOB_COLUMN_TYPES,
+  TYPE_PARSERS,
+  fieldParam,
+  jobParams,
+  selectJobColumns,
+  selectRunColumns,
+  toJobRecord,
+  toRunRecord,
+  type JobRow,
+  type RunRow,
+} from './rows.js';
+
+/** A pool or a client: anything that runs a query. */
+export interface Queryable {
+  query<R extends QueryResultRow = QueryResultRow>(config: { name?: string; text: string; values?: unknown[]; types?: typeof TYPE_PARSERS }): Promise<QueryResult<R>>;
+}
+
+/** What one job's release found, before its runs are inserted (see `lockReleasedJobs`). */
+export interface ReleasedJob {
+  id: string;
+  maxInstances: number;
+  /** Pending or running runs of the job that count toward `maxInstances`. */
+  active: number;
+  /** Pending or running runs of the job, manual ones included. */
+  live: number;
+  /** Run ids of the release that already exist. */
+  existing: Set<string>;
+}
+
+/** A run to insert (see `insertRunsAndDropJobs`). */
+export interface RunInsert extends NewRun {
+  jobId: string;
+}
+
+/** A claimed run row joined with its job (columns prefixed `job_`). */
+type ClaimRow = RunRow & { taken_over: boolean } & Record<string, unknown>;
+
+const LIVE = "state IN ('pending', 'running')";
+
+/** The statements of one schema; `self` is the payload of this store instance's notifications. */
+export function createQueries(n: Names, self: string) {
+  const J = n.jobs;
+  const R = n.runs;
+  const lease = (param: string): string => `now() + ${param}::float8 * interval '1 millisecond'`;
+  const notify = (a: string, b: string): string => `pg_notify(${a}, ${b})`;
+
+  const sql = {
+    insertJob: `
+      WITH ins AS (
+        INSERT INTO ${J} (${JOB_COLUMNS.join(', ')})
+        VALUES (${JOB_COLUMNS.map((c, i) => `$${i + 1}::${JOB_COLUMN_TYPES[c]}`).join(', ')})
+        ON CONFLICT (id) DO NOTHING
+        RETURNING id
+      )
+      SELECT id, ${notify('$15', '$16')} FROM ins`,
+    /** Replaces every field and drops any acquisition: the holder's late release is then ignored. */
+    replaceJob: `
+      WITH up AS (
+        INSERT INTO ${J} (${JOB_COLUMNS.join(', ')})
+        VALUES (${JOB_COLUMNS.map((c, i) => `$${i + 1}::${JOB_COLUMN_TYPES[c]}`).join(', ')})
+        ON CONFLICT (id) DO UPDATE SET
+          ${JOB_COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = EXCLUDED.${c}`).join(', ')},
+          acquired_by = NULL, acquired_until = NULL, updated_at = now()
+        RETURNING id
+      )
+      SELECT id, ${notify('$15', '$16')} FROM up`,
+    selectJob: `SELECT ${selectJobColumns('j')} FROM ${J} j WHERE j.id = $1`,
+    selectJobs: `SELECT ${selectJobColumns('j')} FROM ${J} j ORDER BY j.next_run_time ASC NULLS LAST, j.id`,
+    deleteJob: `
+      WITH gone AS (DELETE FROM ${J} WHERE id = $1 RETURNING id),
+      dropped AS (DELETE FROM ${R} r USING gone g WHERE r.job_id = g.id AND r.state = 'pending')
+      SELECT g.id, ${notify('$2', '$3')} FROM gone g`,
+    deleteAllJobs: `
+      WITH gone AS (DELETE FROM ${J}),
+      dropped AS (DELETE FROM ${R} WHERE state = 'pending')
+      SELECT ${notify('$1', '$2')}`,
+    /**
+     * The earliest work: a scheduled job nobody holds (or whose holder's acquisition expired),
+     * a pending run, or a running run whose lease expired (its holder died: claimDueRuns takes
+     * it over at once). Each term reads the first entries of one partial index.
+     */
+    nextWakeTime: `
+      SELECT LEAST(
+        (SELECT next_run_time FROM ${J}
+          WHERE next_run_time IS NOT NULL AND (acquired_by IS NULL OR acquired_until <= now())
+          ORDER BY next_run_time LIMIT 1),
+        (SELECT not_before FROM ${R} WHERE state = 'pending' ORDER BY not_before LIMIT 1),
+        (SELECT min(not_before) FROM ${R} WHERE state = 'running' AND lease_expires_at <= now()),
+        (SELECT min(next_run_time) FROM ${J} WHERE id = ANY($1::text[]) AND acquired_by = ANY($2::text[]))
+      ) AS t`,
+    /** Jobs this instance acquired but could not release (see the store's `#unreleased`). */
+    stillHeld: `SELECT id FROM ${J} WHERE id = ANY($1::text[]) AND acquired_by = ANY($2::text[])`,
+    acquireDueJobs: `
+      WITH due AS (
+        SELECT id FROM ${J}
+        WHERE next_run_time IS NOT NULL AND next_run_time <= $2
+          AND (acquired_by IS NULL OR acquired_until <= now() OR (acquired_by = $1 AND id = ANY($5::text[])))
+        ORDER BY next_run_time, id
+        LIMIT $3
+        FOR UPDATE SKIP LOCKED
+      )
+      UPDATE ${J} j SET acquired_by = $1, acquired_until = ${lease('$4')}
+      FROM due WHERE j.id = due.id
+      RETURNING ${selectJobColumns('j')}`,
+    /**
+     * First statement of a release: moves nextRunTime, clears the acquisition (only where
+     * `owner` holds it; the row stays locked until commit) and reports what maxInstances needs.
+     */
+    lockReleasedJobs: `
+      UPDATE ${J} j
+      SET next_run_time = r.next_run_time, exhausted = r.exhausted, acquired_by = NULL, acquired_until = NULL, updated_at = now()
+      FROM unnest($2::text[], $3::bigint[], $4::boolean[]) AS r(id, next_run_time, exhausted)
+      WHERE j.id = r.id AND j.acquired_by = $1
+      RETURNING j.id, j.max_instances,
+        (SELECT count(*) FROM ${R} x WHERE x.job_id = j.id AND x.${LIVE} AND NOT x.manual)::int AS active,
+        (SELECT count(*) FROM ${R} x WHERE x.job_id = j.id AND x.${LIVE})::int AS live,
+        ARRAY(SELECT x.run_id FROM ${R} x WHERE x.job_id = j.id AND x.run_id = ANY($5::text[])) AS existing`,
+    /** Second statement of a release: the runs, and exhausted jobs left without runs. */
+    insertRunsAndDropJobs: `
+      WITH ins AS (
+        INSERT INTO ${R} (run_id, job_id, scheduled_run_time, attempt, not_before, manual)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::integer[], $5::bigint[], $6::boolean[])
+        ON CONFLICT (run_id) DO NOTHING
+        RETURNING run_id
+      ), gone AS (
+        DELETE FROM ${J} j
+        WHERE j.id = ANY($7::text[]) AND j.exhausted
+          AND NOT EXISTS (SELECT 1 FROM ${R} x WHERE x.job_id = j.id AND x.${LIVE})
+        RETURNING j.id
+      )
+      SELECT ARRAY(SELECT run_id FROM ins) AS created, ARRAY(SELECT id FROM gone) AS removed, ${notify('$8', '$9')}`,
+    /**
+     * Pending runs due by the schedule clock and running runs whose lease expired by the
+     * database clock, oldest notBefore first; each candidate set is locked SKIP LOCKED, so
+     * concurrent claimers split the work. Runs whose job is gone are deleted instead.
+     */
+    claimDueRuns: `
+      WITH expired AS (
+        SELECT run_id, job_id, not_before, true AS taken_over FROM ${R}
+        WHERE state = 'running' AND lease_expires_at <= now()
+        ORDER BY lease_expires_at LIMIT $3
+        FOR UPDATE SKIP LOCKED
+      ), pending AS (
+        SELECT run_id, job_id, not_before, false AS taken_over FROM ${R}
+        WHERE state = 'pending' AND not_before <= $2
+        ORDER BY not_before, run_id LIMIT $3
+        FOR UPDATE SKIP LOCKED
+      ), picked AS (
+        SELECT * FROM expired UNION ALL SELECT * FROM pending
+        ORDER BY not_before, run_id LIMIT $3
+      ), orphans AS (
+        DELETE FROM ${R} r USING picked p
+        WHERE r.run_id = p.run_id AND NOT EXISTS (SELECT 1 FROM ${J} j WHERE j.id = p.job_id)
+      )
+      UPDATE ${R} r
+      SET state = 'running', owner = $1, claim_token = gen_random_uuid()::text, lease_expires_at = ${lease('$4')},
+          attempt = r.attempt + CASE WHEN p.taken_over THEN 1 ELSE 0 END
+      FROM picked p JOIN ${J} j ON j.id = p.job_id
+      WHERE r.run_id = p.run_id
+      RETURNING ${selectRunColumns('r')}, p.taken_over, ${selectJobColumns('j', 'job_')}`,
+    renewLeases: `
+      WITH input AS (SELECT * FROM unnest($2::text[], $3::text[]) AS i(run_id, claim_token)),
+      renewed AS (
+        UPDATE ${R} r SET lease_expires_at = ${lease('$4')}
+        FROM input i
+        WHERE r.run_id = i.run_id AND r.claim_token = i.claim_token AND r.owner = $1 AND r.state = 'running'
+        RETURNING r.run_id
+      )
+      SELECT i.run_id FROM input i WHERE NOT EXISTS (SELECT 1 FROM renewed x WHERE x.run_id = i.run_id)`,
+    /** Ends a run held with this token; says whether its job is exhausted (maybe to delete). */
+    finishRun: `
+      WITH done AS (
+        DELETE FROM ${R} WHERE run_id = $1 AND claim_token = $2 AND state = 'running' RETURNING job_id
+      )
+      SELECT d.job_id, j.exhausted IS TRUE AS exhausted FROM done d LEFT JOIN ${J} j ON j.id = d.job_id`,
+    /**
+     * Deletes an exhausted job with no live run. Run in its own statement after the run's
+     * deletion committed: of two last runs ending at once, the later statement sees both gone.
+     */
+    deleteExhaustedJob: `
+      DELETE FROM ${J} j
+      WHERE j.id = $1 AND j.exhausted AND NOT EXISTS (SELECT 1 FROM ${R} x WHERE x.job_id = j.id AND x.${LIVE})
+      RETURNING j.id`,
+    /** Every exhausted job without a live run (left by a crash between the two statements above). */
+    deleteExhaustedJobs: `
+      DELETE FROM ${J} j
+      WHERE j.exhausted AND NOT EXISTS (SELECT 1 FROM ${R} x WHERE x.job_id = j.id AND x.${LIVE})`,
+    /** Turns a held run back into a pending one for its next try, or drops it when its job is gone. */
+    requeueRun: `
+      WITH held AS (
+        SELECT r.run_id, EXISTS (SELECT 1 FROM ${J} j WHERE j.id = r.job_id) AS has_job
+        FROM ${R} r WHERE r.run_id = $1 AND r.claim_token = $2 AND r.state = 'running'
+        FOR UPDATE
+      ), requeued AS (
+        UPDATE ${R} r SET state = 'pending', owner = NULL, claim_token = NULL, lease_expires_at = NULL, attempt = $3, not_before = $4
+        FROM held h WHERE r.run_id = h.run_id AND h.has_job
+        RETURNING r.run_id
+      ), dropped AS (
+        DELETE FROM ${R} r USING held h WHERE r.run_id = h.run_id AND NOT h.has_job
+      )
+      SELECT h.has_job, (SELECT ${notify('$5', '$6')} FROM requeued) AS notified FROM held h`,
+    /** A run's state, for telling a lost lease from an earlier attempt that did commit. */
+    runState: `SELECT job_id, state, claim_token FROM ${R} WHERE run_id = $1`,
+    insertRun: `
+      WITH job AS (SELECT id FROM ${J} WHERE id = $1),
+      ins AS (
+        INSERT INTO ${R} (run_id, job_id, scheduled_run_time, attempt, not_before, manual)
+        SELECT $2::text, job.id, $3::bigint, $4::integer, $5::bigint, $6::boolean FROM job
+        ON CONFLICT (run_id) DO NOTHING
+        RETURNING run_id
+      )
+      SELECT (SELECT ${notify('$7', '$8')} FROM ins) AS notified FROM job`,
+    selectRuns: `
+      SELECT ${selectRunColumns('r')} FROM ${R} r
+      WHERE r.job_id = $1 AND r.${LIVE}
+      ORDER BY r.scheduled_run_time, r.attempt, r.run_id`,
+  } as const;
+
+  const q = <R extends QueryResultRow>(db: Queryable, key: keyof typeof sql, values: unknown[]): Promise<QueryResult<R>> =>
+    db.query<R>({ name: n.statementPrefix + key, text: sql[key], values, types: TYPE_PARSERS });
+  const channel = n.channel;
+
+  return {
+    sql,
+
+    /** Inserts a job; false when the id is taken. */
+    async insertJob(db: Queryable, job: JobRecord): Promise<boolean> {
+      return (await q(db, 'insertJob', [...jobParams(job), channel, self])).rowCount === 1;
+    },
+    async replaceJob(db: Queryable, job: JobRecord): Promise<void> {
+      await q(db, 'replaceJob', [...jobParams(job), channel, self]);
+    },
+    async selectJob(db: Queryable, id: string): Promise<JobRecord | null> {
+      const { rows } = await q<JobRow & QueryResultRow>(db, 'selectJob', [id]);
+      return rows[0] ? toJobRecord(rows[0]) : null;
+    },
+    async selectJobs(db: Queryable): Promise<JobRecord[]> {
+      return (await q<JobRow & QueryResultRow>(db, 'selectJobs', [])).rows.map((r) => toJobRecord(r));
+    },
+    /**
+     * Writes `changes` into a job (and deletes its pending runs with `cancelPendingRuns`), in one
+     * statement. The SET list depends on which fields change, so this one is not prepared.
+     */
+    async updateJob(db: Queryable, id: string, changes: JobChanges, cancelPendingRuns: boolean): Promise<JobRecord | null> {
+      const values: unknown[] = [id, cancelPendingRuns, channel, self];
+      const sets: string[] = [];
+      for (const [field, column] of Object.entries(FIELD_COLUMNS) as Array<[keyof typeof FIELD_COLUMNS, (typeof JOB_COLUMNS)[number]]>) {
+        if (!(field in changes) || changes[field] === undefined) continue;
+        values.push(fieldParam(field, changes[field]));
+        sets.push(`${column} = $${values.length}::${JOB_COLUMN_TYPES[column]}`);
+      }
+      sets.push('updated_at = now()');
+      const text = `
+        WITH upd AS (UPDATE ${J} SET ${sets.join(', ')} WHERE id = $1 RETURNING *),
+        dropped AS (DELETE FROM ${R} r USING upd WHERE $2::boolean AND r.job_id = upd.id AND r.state = 'pending')
+        SELECT ${selectJobColumns('upd')}, ${notify('$3', '$4')} FROM upd`;
+      const { rows } = await db.query<JobRow & QueryResultRow>({ text, values, types: TYPE_PARSERS });
+      return rows[0] ? toJobRecord(rows[0]) : null;
+    },
+    /** Deletes a job and its pending runs; false for an unknown id. */
+    async deleteJob(db: Queryable, id: string): Promise<boolean> {
+      return (await q(db, 'deleteJob', [id, channel, self])).rowCount === 1;
+    },
+    async deleteAllJobs(db: Queryable): Promise<void> {
+      await q(db, 'deleteAllJobs', [channel, self]);
+    },
+    /** See `sql.nextWakeTime`; `unreleased` are jobs held by `owners` of this instance after a failed release. */
+    async nextWakeTime(db: Queryable, unreleased: string[], owners: string[]): Promise<number | null> {
+      const { rows } = await q<{ t: number | null }>(db, 'nextWakeTime', [unreleased, owners]);
+      return rows[0]?.t ?? null;
+    },
+    async stillHeld(db: Queryable, ids: string[], owners: string[]): Promise<string[]> {
+      return (await q<{ id: string }>(db, 'stillHeld', [ids, owners])).rows.map((r) => r.id);
+    },
+    /** Acquires due jobs, oldest first (the order RETURNING gives is not guaranteed, so sorted here). */
+    /** `unreleased`: jobs `owner` still holds after a failed release, which it may take again. */
+    async acquireDueJobs(db: Queryable, owner: string, now: number, limit: number, leaseMs: number, unreleased: string[]): Promise<JobRecord[]> {
+      const { rows } = await q<JobRow & QueryResultRow>(db, 'acquireDueJobs', [owner, now, limit, leaseMs, unreleased]);
+      return rows.map((r) => toJobRecord(r)).sort((a, b) => a.nextRunTime! - b.nextRunTime! || compareIds(a.id, b.id));
+    },
+    async lockReleasedJobs(db: Queryable, owner: string, releases: JobRelease[]): Promise<Map<string, ReleasedJob>> {
+      const { rows } = await q<{ id: string; max_instances: number; active: number; live: number; existing: string[] }>(db, 'lockReleasedJobs', [
+        owner,
+        releases.map((r) => r.jobId),
+        releases.map((r) => r.nextRunTime),
+        releases.map((r) => r.exhausted),
+        releases.flatMap((r) => r.runs.map((run) => run.runId)),
+      ]);
+      return new Map(rows.map((r) => [r.id, { id: r.id, maxInstances: r.max_instances, active: r.active, live: r.live, existing: new Set(r.existing) }]));
+    },
+    async insertRunsAndDropJobs(db: Queryable, runs: RunInsert[], dropJobIds: string[]): Promise<{ created: Set<string>; removed: Set<string> }> {
+      const { rows } = await q<{ created: string[]; removed: string[] }>(db, 'insertRunsAndDropJobs', [
+        runs.map((r) => r.runId),
+        runs.map((r) => r.jobId),
+        runs.map((r) => r.scheduledRunTime),
+        runs.map((r) => r.attempt ?? 1),
+        runs.map((r) => r.notBefore),
+        runs.map((r) => r.manual ?? false),
+        dropJobIds,
+        channel,
+        self,
+      ]);
+      return { created: new Set(rows[0]!.created), removed: new Set(rows[0]!.removed) };
+    },
+    /** Claims due runs, oldest notBefore first. */
+    async claimDueRuns(db: Queryable, owner: string, now: number, limit: number, leaseMs: number) {
+      const { rows } = await q<ClaimRow>(db, 'claimDueRuns', [owner, now, limit, leaseMs]);
+      return rows
+        .map((row) => ({ run: toRunRecord(row), job: toJobRecord(row, 'job_'), takenOver: row.taken_over }))
+        .sort((a, b) => a.run.notBefore - b.run.notBefore || compareIds(a.run.runId, b.run.runId));
+    },
+    /** Renews the leases `owner` holds with these tokens; returns the run ids it no longer holds. */
+    async renewLeases(db: Queryable, owner: string, runs: Array<{ runId: string; claimToken: string }>, leaseMs: number): Promise<string[]> {
+      const { rows } = await q<{ run_id: string }>(db, 'renewLeases', [owner, runs.map((r) => r.runId), runs.map((r) => r.claimToken), leaseMs]);
+      return rows.map((r) => r.run_id);
+    },
+    /** Deletes a held run: null when it is not held with this token. */
+    async finishRun(db: Queryable, runId: string, claimToken: string): Promise<{ jobId: string; exhausted: boolean } | null> {
+      const { rows } = await q<{ job_id: string; exhausted: boolean }>(db, 'finishRun', [runId, claimToken]);
+      return rows[0] ? { jobId: rows[0].job_id, exhausted: rows[0].exhausted } : null;
+    },
+    async deleteExhaustedJob(db: Queryable, jobId: string): Promise<boolean> {
+      return (await q(db, 'deleteExhaustedJob', [jobId])).rowCount === 1;
+    },
+    async deleteExhaustedJobs(db: Queryable): Promise<number> {
+      return (await q(db, 'deleteExhaustedJobs', [])).rowCount ?? 0;
+    },
+    /** Requeues a held run for its next try: null when not held with this token, else whether its job still exists. */
+    async requeueRun(db: Queryable, runId: string, claimToken: string, attempt: number, notBefore: number): Promise<{ hasJob: boolean } | null> {
+      const { rows } = await q<{ has_job: boolean }>(db, 'requeueRun', [runId, claimToken, attempt, notBefore, channel, self]);
+      return rows[0] ? { hasJob: rows[0].has_job } : null;
+    },
+    async runState(db: Queryable, runId: string): Promise<{ jobId: string; state: string; claimToken: string | null } | null> {
+      const { rows } = await q<{ job_id: string; state: string; claim_token: string | null }>(db, 'runState', [runId]);
+      return rows[0] ? { jobId: rows[0].job_id, state: rows[0].state, claimToken: rows[0].claim_token } : null;
+    },
+    /** Inserts a pending run (an existing runId is a no-op); false when the job does not exist. */
+    async insertRun(db: Queryable, jobId: string, run: NewRun): Promise<boolean> {
+      const { rowCount } = await q(db, 'insertRun', [jobId, run.runId, run.scheduledRunTime, run.attempt ?? 1, run.notBefore, run.manual ?? false, channel, self]);
+      return rowCount === 1;
+    },
+    async selectRuns(db: Queryable, jobId: string): Promise<RunRecord[]> {
+      return (await q<RunRow & QueryResultRow>(db, 'selectRuns', [jobId])).rows.map(toRunRecord);
+    },
+  };
+}
+
+/** The statements of one schema (see {@link createQueries}). */
+export type Queries = ReturnType<typeof createQueries>;
+
+/** Code-unit order, as the other stores sort ids. */
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

