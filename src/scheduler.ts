@@ -107,7 +107,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       emitter: this,
       tasks: this.#tasks,
       executors: this.#executors,
-      onRunEnded: () => this.#requestWake(),
+      onRetryScheduled: (_store, at) => this.#announce(at),
     });
     const host: JobHost = {
       emitter: this,

@@ -31,8 +31,8 @@ export interface RunnerContext {
   emitter: EventEmitter<SchedulerEvents>;
   tasks: TaskRegistry;
   executors: Record<string, Executor>;
-  /** Called after a run's outcome is stored (a retry or a removal may change the next wakeup). */
-  onRunEnded(storeName: string): void;
+  /** Called when a failed run's next try is stored, due at `at` (schedule clock). */
+  onRetryScheduled(storeName: string, at: number): void;
 }
 
 /** Why a run's signal was aborted when the scheduler shut down without waiting. */
@@ -144,6 +144,7 @@ export class Runner {
         emit('jobError', { ...base, error: stored, willRetry: false });
         return;
       }
+      if (outcome.status === 'retry') this.#ctx.onRetryScheduled(storeName, outcome.notBefore);
       emit('jobError', { ...base, error, willRetry });
       if (stored.jobRemoved) emit('jobRemoved', { jobId: job.id, jobStore: storeName });
     };
@@ -154,7 +155,6 @@ export class Runner {
       })
       .finally(() => {
         this.#inFlight.delete(entry);
-        this.#ctx.onRunEnded(storeName);
       });
     this.#inFlight.add(entry);
   }
