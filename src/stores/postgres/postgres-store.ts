@@ -23,6 +23,7 @@ import type {
   RunRecord,
   StoreOpenContext,
 } from '../job-store.js';
+import { Batcher } from './batcher.js';
 import { inTransaction, isConnectionError } from './connection.js';
 import { migrate } from './migrations.js';
 import { namesFor, type Names } from './names.js';
@@ -79,6 +80,9 @@ export type PostgresConnection =
 /** The first argument of the constructor: the connection, optionally with the options. */
 export type PostgresJobStoreConfig = PostgresConnection & PostgresJobStoreOptions;
 
+/** Half of a surrogate pair on its own: not encodable as UTF-8 (the driver would replace it). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
@@ -114,6 +118,11 @@ export class PostgresJobStore implements JobStore {
    * the scheduler re-acquires them at once instead of after `leaseDuration`.
    */
   readonly #unreleased = new Set<string>();
+  /** Runs ending at once are deleted in one statement (see Batcher). */
+  readonly #finisher = new Batcher<{ runId: string; claimToken: string }, { jobId: string; exhausted: boolean } | null>(
+    (runs) => this.#q.finishRuns(this.#db(), runs),
+    { maxInFlight: 2, maxBatch: 1000, key: (r) => r.runId },
+  );
   readonly #onPoolError = (err: Error): void => {
     this.#logger.warn(`kairos: store "${this.#name}": an idle PostgreSQL connection failed (${err.message}); the pool replaces it`);
   };
@@ -221,6 +230,15 @@ export class PostgresJobStore implements JobStore {
 
   async addJob(job: JobRecord, options: { replaceExisting: boolean }): Promise<void> {
     const db = this.#db();
+    for (const field of ['id', 'name', 'taskId', 'executor'] as const) {
+      if (LONE_SURROGATE.test(job[field])) {
+        throw new SerializationError(
+          `job "${job.id}" cannot be stored in store "${this.#name}": its ${field} contains a lone UTF-16 surrogate, which PostgreSQL text cannot hold`,
+          job.id,
+          this.#name,
+        );
+      }
+    }
     try {
       if (options.replaceExisting) await this.#q.replaceJob(db, job);
       else if (!(await this.#q.insertJob(db, job))) throw new ConflictingIdError(job.id, this.#name);
@@ -353,7 +371,7 @@ export class PostgresJobStore implements JobStore {
       const res = await this.#q.requeueRun(db, runId, claimToken, outcome.attempt, outcome.notBefore);
       if (res) return { jobRemoved: false };
     } else {
-      const res = await this.#q.finishRun(db, runId, claimToken);
+      const res = await this.#finisher.submit({ runId, claimToken });
       if (res) {
         const jobRemoved = res.exhausted ? await this.#q.deleteExhaustedJob(db, res.jobId) : false;
         return { jobRemoved };
@@ -407,12 +425,13 @@ export class PostgresJobStore implements JobStore {
     this.#pool = null;
     if (!pool) return;
     if (this.#connection.pool) {
-      // Not ours to end; stop listening to its errors only once our clients are back.
+      // Not ours to end: the application handles its errors from now on.
       pool.removeListener('error', this.#onPoolError);
       return;
     }
+    // Our listener stays: end() resolves before every socket is closed, and a client whose
+    // server goes away meanwhile still reports it through the pool's 'error' event.
     await pool.end().catch(() => {});
-    pool.removeListener('error', this.#onPoolError);
   }
 
   /** A data error from PostgreSQL (text with NUL, invalid JSON escape, oversized key) as SerializationError. */

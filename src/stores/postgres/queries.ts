@@ -56,8 +56,8 @@ export interface RunInsert extends NewRun {
   jobId: string;
 }
 
-/** A claimed run row joined with its job (columns prefixed `job_`). */
-type ClaimRow = RunRow & { taken_over: boolean } & Record<string, unknown>;
+/** A claimed run row with its job (as JSON, see `claimDueRuns`). */
+type ClaimRow = RunRow & { taken_over: boolean; job: Record<string, unknown> };
 
 const LIVE = "state IN ('pending', 'running')";
 
@@ -124,21 +124,24 @@ export function createQueries(n: Names, self: string) {
         FOR UPDATE SKIP LOCKED
       )
       UPDATE ${J} j SET acquired_by = $1, acquired_until = ${lease('$4')}
-      FROM due WHERE j.id = due.id
+      WHERE j.id = ANY (ARRAY(SELECT id FROM due))
       RETURNING ${selectJobColumns('j')}`,
     /**
      * First statement of a release: moves nextRunTime, clears the acquisition (only where
      * `owner` holds it; the row stays locked until commit) and reports what maxInstances needs.
+     * Each job's new values are looked up by id in a jsonb object ($3: id -> [nextRunTime,
+     * exhausted]) rather than joined from unnest(): rows are reached by primary key, and no plan
+     * can compare every released job with every other.
      */
     lockReleasedJobs: `
       UPDATE ${J} j
-      SET next_run_time = r.next_run_time, exhausted = r.exhausted, acquired_by = NULL, acquired_until = NULL, updated_at = now()
-      FROM unnest($2::text[], $3::bigint[], $4::boolean[]) AS r(id, next_run_time, exhausted)
-      WHERE j.id = r.id AND j.acquired_by = $1
+      SET next_run_time = ($3::jsonb -> j.id ->> 0)::bigint, exhausted = ($3::jsonb -> j.id ->> 1)::boolean,
+          acquired_by = NULL, acquired_until = NULL, updated_at = now()
+      WHERE j.id = ANY ($2::text[]) AND j.acquired_by = $1
       RETURNING j.id, j.max_instances,
         (SELECT count(*) FROM ${R} x WHERE x.job_id = j.id AND x.${LIVE} AND NOT x.manual)::int AS active,
         (SELECT count(*) FROM ${R} x WHERE x.job_id = j.id AND x.${LIVE})::int AS live,
-        ARRAY(SELECT x.run_id FROM ${R} x WHERE x.job_id = j.id AND x.run_id = ANY($5::text[])) AS existing`,
+        ARRAY(SELECT x.run_id FROM ${R} x WHERE x.job_id = j.id AND x.run_id = ANY ($4::text[])) AS existing`,
     /** Second statement of a release: the runs, and exhausted jobs left without runs. */
     insertRunsAndDropJobs: `
       WITH ins AS (
@@ -156,16 +159,18 @@ export function createQueries(n: Names, self: string) {
     /**
      * Pending runs due by the schedule clock and running runs whose lease expired by the
      * database clock, oldest notBefore first; each candidate set is locked SKIP LOCKED, so
-     * concurrent claimers split the work. Runs whose job is gone are deleted instead.
+     * concurrent claimers split the work. Runs whose job is gone are deleted instead. The picked
+     * rows are reached through `= ANY(ARRAY(…))`, i.e. by primary key: a join with the CTE would
+     * let the planner hash whole tables, and the cost of a claim would grow with their size.
      */
     claimDueRuns: `
       WITH expired AS (
-        SELECT run_id, job_id, not_before, true AS taken_over FROM ${R}
+        SELECT run_id, not_before, true AS taken_over FROM ${R}
         WHERE state = 'running' AND lease_expires_at <= now()
         ORDER BY lease_expires_at LIMIT $3
         FOR UPDATE SKIP LOCKED
       ), pending AS (
-        SELECT run_id, job_id, not_before, false AS taken_over FROM ${R}
+        SELECT run_id, not_before, false AS taken_over FROM ${R}
         WHERE state = 'pending' AND not_before <= $2
         ORDER BY not_before, run_id LIMIT $3
         FOR UPDATE SKIP LOCKED
@@ -173,33 +178,37 @@ export function createQueries(n: Names, self: string) {
         SELECT * FROM expired UNION ALL SELECT * FROM pending
         ORDER BY not_before, run_id LIMIT $3
       ), orphans AS (
-        DELETE FROM ${R} r USING picked p
-        WHERE r.run_id = p.run_id AND NOT EXISTS (SELECT 1 FROM ${J} j WHERE j.id = p.job_id)
+        DELETE FROM ${R} r
+        WHERE r.run_id = ANY (ARRAY(SELECT run_id FROM picked))
+          AND NOT EXISTS (SELECT 1 FROM ${J} j WHERE j.id = r.job_id)
       )
       UPDATE ${R} r
       SET state = 'running', owner = $1, claim_token = gen_random_uuid()::text, lease_expires_at = ${lease('$4')},
           attempt = r.attempt + CASE WHEN p.taken_over THEN 1 ELSE 0 END
-      FROM picked p JOIN ${J} j ON j.id = p.job_id
-      WHERE r.run_id = p.run_id
-      RETURNING ${selectRunColumns('r')}, p.taken_over, ${selectJobColumns('j', 'job_')}`,
+      FROM picked p
+      WHERE r.run_id = ANY (ARRAY(SELECT run_id FROM picked)) AND r.run_id = p.run_id
+        AND EXISTS (SELECT 1 FROM ${J} j WHERE j.id = r.job_id)
+      RETURNING ${selectRunColumns('r')}, p.taken_over,
+        (SELECT row_to_json(j) FROM (SELECT ${selectJobColumns('jj')} FROM ${J} jj WHERE jj.id = r.job_id) j) AS job`,
+    /** Extends the leases `owner` holds with these tokens ($3: run id -> token); returns the ids renewed. */
     renewLeases: `
-      WITH input AS (SELECT * FROM unnest($2::text[], $3::text[]) AS i(run_id, claim_token)),
-      renewed AS (
-        UPDATE ${R} r SET lease_expires_at = ${lease('$4')}
-        FROM input i
-        WHERE r.run_id = i.run_id AND r.claim_token = i.claim_token AND r.owner = $1 AND r.state = 'running'
-        RETURNING r.run_id
-      )
-      SELECT i.run_id FROM input i WHERE NOT EXISTS (SELECT 1 FROM renewed x WHERE x.run_id = i.run_id)`,
-    /** Ends a run held with this token; says whether its job is exhausted (maybe to delete). */
-    finishRun: `
+      UPDATE ${R} r SET lease_expires_at = ${lease('$4')}
+      WHERE r.run_id = ANY ($2::text[]) AND r.claim_token = $3::jsonb ->> r.run_id AND r.owner = $1 AND r.state = 'running'
+      RETURNING r.run_id`,
+    /**
+     * Ends the runs held with these tokens ($2: run id -> token), a batch of concurrent
+     * completions; for each run ended, says whether its job is exhausted (maybe to delete).
+     */
+    finishRuns: `
       WITH done AS (
-        DELETE FROM ${R} WHERE run_id = $1 AND claim_token = $2 AND state = 'running' RETURNING job_id
+        DELETE FROM ${R} r
+        WHERE r.run_id = ANY ($1::text[]) AND r.claim_token = $2::jsonb ->> r.run_id AND r.state = 'running'
+        RETURNING r.run_id, r.job_id
       )
-      SELECT d.job_id, j.exhausted IS TRUE AS exhausted FROM done d LEFT JOIN ${J} j ON j.id = d.job_id`,
+      SELECT d.run_id, d.job_id, (SELECT j.exhausted FROM ${J} j WHERE j.id = d.job_id) IS TRUE AS exhausted FROM done d`,
     /**
      * Deletes an exhausted job with no live run. Run in its own statement after the run's
-     * deletion committed: of two last runs ending at once, the later statement sees both gone.
+     * deletion (finishRuns) committed: of two last runs ending at once, the later statement sees both gone.
      */
     deleteExhaustedJob: `
       DELETE FROM ${J} j
@@ -303,11 +312,12 @@ export function createQueries(n: Names, self: string) {
       return rows.map((r) => toJobRecord(r)).sort((a, b) => a.nextRunTime! - b.nextRunTime! || compareIds(a.id, b.id));
     },
     async lockReleasedJobs(db: Queryable, owner: string, releases: JobRelease[]): Promise<Map<string, ReleasedJob>> {
+      // fromEntries defines own properties: an id such as "__proto__" is kept like any other.
+      const values = Object.fromEntries(releases.map((r) => [r.jobId, [r.nextRunTime, r.exhausted]]));
       const { rows } = await q<{ id: string; max_instances: number; active: number; live: number; existing: string[] }>(db, 'lockReleasedJobs', [
         owner,
         releases.map((r) => r.jobId),
-        releases.map((r) => r.nextRunTime),
-        releases.map((r) => r.exhausted),
+        JSON.stringify(values),
         releases.flatMap((r) => r.runs.map((run) => run.runId)),
       ]);
       return new Map(rows.map((r) => [r.id, { id: r.id, maxInstances: r.max_instances, active: r.active, live: r.live, existing: new Set(r.existing) }]));
@@ -330,18 +340,22 @@ export function createQueries(n: Names, self: string) {
     async claimDueRuns(db: Queryable, owner: string, now: number, limit: number, leaseMs: number) {
       const { rows } = await q<ClaimRow>(db, 'claimDueRuns', [owner, now, limit, leaseMs]);
       return rows
-        .map((row) => ({ run: toRunRecord(row), job: toJobRecord(row, 'job_'), takenOver: row.taken_over }))
+        .map((row) => ({ run: toRunRecord(row), job: toJobRecord(row.job), takenOver: row.taken_over }))
         .sort((a, b) => a.run.notBefore - b.run.notBefore || compareIds(a.run.runId, b.run.runId));
     },
     /** Renews the leases `owner` holds with these tokens; returns the run ids it no longer holds. */
     async renewLeases(db: Queryable, owner: string, runs: Array<{ runId: string; claimToken: string }>, leaseMs: number): Promise<string[]> {
-      const { rows } = await q<{ run_id: string }>(db, 'renewLeases', [owner, runs.map((r) => r.runId), runs.map((r) => r.claimToken), leaseMs]);
-      return rows.map((r) => r.run_id);
+      const tokens = Object.fromEntries(runs.map((r) => [r.runId, r.claimToken]));
+      const { rows } = await q<{ run_id: string }>(db, 'renewLeases', [owner, runs.map((r) => r.runId), JSON.stringify(tokens), leaseMs]);
+      const renewed = new Set(rows.map((r) => r.run_id));
+      return runs.filter((r) => !renewed.has(r.runId)).map((r) => r.runId);
     },
-    /** Deletes a held run: null when it is not held with this token. */
-    async finishRun(db: Queryable, runId: string, claimToken: string): Promise<{ jobId: string; exhausted: boolean } | null> {
-      const { rows } = await q<{ job_id: string; exhausted: boolean }>(db, 'finishRun', [runId, claimToken]);
-      return rows[0] ? { jobId: rows[0].job_id, exhausted: rows[0].exhausted } : null;
+    /** Deletes held runs (ids unique): for each, null when it is not held with that token. */
+    async finishRuns(db: Queryable, runs: Array<{ runId: string; claimToken: string }>): Promise<Array<{ jobId: string; exhausted: boolean } | null>> {
+      const tokens = Object.fromEntries(runs.map((r) => [r.runId, r.claimToken]));
+      const { rows } = await q<{ run_id: string; job_id: string; exhausted: boolean }>(db, 'finishRuns', [runs.map((r) => r.runId), JSON.stringify(tokens)]);
+      const ended = new Map(rows.map((r) => [r.run_id, { jobId: r.job_id, exhausted: r.exhausted }]));
+      return runs.map((r) => ended.get(r.runId) ?? null);
     },
     async deleteExhaustedJob(db: Queryable, jobId: string): Promise<boolean> {
       return (await q(db, 'deleteExhaustedJob', [jobId])).rowCount === 1;
