@@ -5,7 +5,10 @@
  * SIGKILL mid-run taken over once after the lease expires, and the database itself stopped and
  * started under three running schedulers with no run lost or run twice.
  */
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresJobStore, Scheduler } from '../../src/index.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
@@ -219,5 +222,15 @@ describe('PostgreSQL store with real schedulers in separate processes', () => {
     expect(during.length).toBeGreaterThan(0);
     expect(during.every((s) => s.at >= tUp - 100)).toBe(true);
     expect(starts.some((s) => s.at > tUp + 3000)).toBe(true);
+  });
+
+  it('examples/postgres-two-processes.mjs runs on this server and finds every fire time ran once', { timeout: 60_000 }, async () => {
+    const url = await server.createDatabase('example');
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+    const env = { ...process.env };
+    delete env.NODE_OPTIONS;
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'examples', 'postgres-two-processes.mjs'), url], { cwd: root, env, timeout: 50_000 });
+    expect(stdout).toMatch(/hello: ran 1 time\(s\)/);
+    expect(stdout).toMatch(/every fire time ran exactly once/);
   });
 });
