@@ -3,4 +3,4 @@
  * @module
  */
 export { PostgresJobStore } from './postgres-store.js';
-export type { PostgresConnection, PostgresJobStoreConfig, PostgresJobStoreOptions } from './postgres-store.js';
+export type { PostgresConnection, PostgresJobStoreConfig, PostgresJobStoreOptions } from './options.js';

@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Pool, PoolConfig } from 'pg';
 import { ConflictingIdError, JobLookupError, KairosError, LeaseLostError, SerializationError } from '../../errors.js';
-import { toMilliseconds, type DurationLike } from '../../units.js';
 import type {
   ClaimedRun,
   JobChanges,
@@ -26,59 +25,10 @@ import type {
 import { Batcher } from './batcher.js';
 import { inTransaction, isConnectionError } from './connection.js';
 import { migrate } from './migrations.js';
-import { namesFor, type Names } from './names.js';
+import type { Names } from './names.js';
 import { ChangeNotifier } from './notifications.js';
+import { resolveOptions, type PostgresConnection, type PostgresJobStoreConfig, type PostgresJobStoreOptions } from './options.js';
 import { createQueries, type Queries, type RunInsert } from './queries.js';
-
-/** Options of {@link PostgresJobStore}. */
-export interface PostgresJobStoreOptions {
-  /**
-   * The schema holding the store's tables (created, with its tables, on first open). Schedulers
-   * share jobs exactly when they use the same database and schema.
-   * @default 'kairos'
-   */
-  schema?: string;
-  /**
-   * How long a claim on a run (or a job being planned) lasts without renewal, in ms or as a
-   * duration object, judged by the database's clock. The scheduler renews every third of it; a
-   * scheduler that dies stops renewing, and its runs are taken over once the lease runs out.
-   * @default 30000
-   */
-  leaseDuration?: DurationLike;
-  /**
-   * While the LISTEN connection is down, how often the store wakes its scheduler anyway (ms or
-   * duration), so that changes made by others are not missed.
-   * @default 5000
-   */
-  safetyPollInterval?: DurationLike;
-  /**
-   * Longest wait between two attempts to re-open the LISTEN connection (ms or duration); the
-   * first wait is 100 ms, doubled after each failure.
-   * @default 5000
-   */
-  maxReconnectDelay?: DurationLike;
-  /**
-   * Most connections the store's own pool opens (only with `connectionString`; with `pool`,
-   * that pool's own limit applies). The LISTEN connection comes on top.
-   * @default 10
-   */
-  poolSize?: number;
-}
-
-/** Where a PostgresJobStore finds its database: a connection string, or a `pg.Pool` you own. */
-export type PostgresConnection =
-  | { connectionString: string; pool?: undefined }
-  | {
-      /**
-       * A `pg.Pool` the application owns: the store uses it and never ends it. Its settings are
-       * reused for the store's LISTEN connection.
-       */
-      pool: Pool;
-      connectionString?: undefined;
-    };
-
-/** The first argument of the constructor: the connection, optionally with the options. */
-export type PostgresJobStoreConfig = PostgresConnection & PostgresJobStoreOptions;
 
 /** Half of a surrogate pair on its own: not encodable as UTF-8 (the driver would replace it). */
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -133,24 +83,14 @@ export class PostgresJobStore implements JobStore {
    * @throws TypeError / RangeError for a missing connection or a bad option
    */
   constructor(connection: PostgresJobStoreConfig, options: PostgresJobStoreOptions = {}) {
-    if (connection === null || typeof connection !== 'object') {
-      throw new TypeError('PostgresJobStore: expected { connectionString } or { pool } as the first argument');
-    }
-    const o = { ...connection, ...options };
-    if (typeof o.connectionString === 'string' && o.connectionString !== '') {
-      this.#connection = { connectionString: o.connectionString };
-    } else if (o.pool && typeof (o.pool as Pool).connect === 'function') {
-      this.#connection = { pool: o.pool };
-    } else {
-      throw new TypeError('PostgresJobStore: expected { connectionString: "postgres://…" } or { pool: new pg.Pool(…) }');
-    }
-    this.#names = namesFor(o.schema ?? 'kairos');
+    const o = resolveOptions(connection, options);
+    this.#connection = o.connection;
+    this.#names = o.names;
     this.#q = createQueries(this.#names, this.#self);
-    this.leaseDuration = toMilliseconds(o.leaseDuration ?? 30_000, 'leaseDuration', { positive: true });
-    this.#safetyPollInterval = toMilliseconds(o.safetyPollInterval ?? 5_000, 'safetyPollInterval', { positive: true });
-    this.#maxReconnectDelay = toMilliseconds(o.maxReconnectDelay ?? 5_000, 'maxReconnectDelay', { positive: true });
-    this.#poolSize = o.poolSize ?? 10;
-    if (!Number.isInteger(this.#poolSize) || this.#poolSize < 1) throw new RangeError(`poolSize: expected an integer of 1 or more, received ${String(o.poolSize)}`);
+    this.leaseDuration = o.leaseDuration;
+    this.#safetyPollInterval = o.safetyPollInterval;
+    this.#maxReconnectDelay = o.maxReconnectDelay;
+    this.#poolSize = o.poolSize;
   }
 
   /** The schema this store keeps its tables in. */

@@ -14,6 +14,10 @@
  *   statement, so two schedulers never get the same row and never wait for each other.
  * - Every write another scheduler should react to ends with `pg_notify(channel, instanceId)` in
  *   the same statement (and so the same transaction): the notification goes out on commit only.
+ * - Batches travel as arrays: `unnest()` for rows to insert, `= ANY($n)` to reach rows by
+ *   primary key, and a jsonb object keyed by id for per-row values (a release's next run times,
+ *   the claim tokens of renewals and completions). Rows are never found by joining a batch with
+ *   a table, which lets the planner hash the whole table, so every batch costs what it touches.
  * @module
  */
 import type { QueryResult, QueryResultRow } from 'pg';
