@@ -67,11 +67,18 @@ export class Runner {
     const emit = <K extends keyof SchedulerEvents>(name: K, ...p: SchedulerEvents[K]): void => safeEmit(emitter, logger, name, ...p);
 
     const finish = async (outcome: RunOutcome): Promise<{ jobRemoved: boolean } | LeaseLostError> => {
-      try {
-        return await store.completeRun(run.runId, entry.claimToken, outcome);
-      } catch (err) {
-        if (err instanceof LeaseLostError) return err;
-        throw err;
+      // A store that fails (a lost connection) is asked again while the lease still holds: left
+      // alone, the run would be taken over after its lease and run a second time.
+      const giveUpAt = Date.now() + store.leaseDuration;
+      for (let wait = 50; ; wait = Math.min(wait * 2, 2000)) {
+        try {
+          return await store.completeRun(run.runId, entry.claimToken, outcome);
+        } catch (err) {
+          if (err instanceof LeaseLostError) return err;
+          if (Date.now() + wait >= giveUpAt) throw err;
+          logger.warn(`kairos: recording the end of run "${run.runId}" in store "${storeName}" failed; trying again in ${wait} ms`, err);
+          await new Promise((resolve) => setTimeout(resolve, wait));
+        }
       }
     };
 

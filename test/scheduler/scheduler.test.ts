@@ -294,6 +294,28 @@ describe('Scheduler: extension points', () => {
   });
 });
 
+describe('Scheduler: a failing store', () => {
+  it('asks again to record a run whose completion failed, so the run is not taken over and repeated', async () => {
+    class FlakyStore extends MemoryJobStore {
+      failures = 2;
+      override async completeRun(...a: Parameters<MemoryJobStore['completeRun']>) {
+        if (this.failures-- > 0) throw new Error('connection lost');
+        return super.completeRun(...a);
+      }
+    }
+    const store = new FlakyStore();
+    const { clock, scheduler, of } = fakeSetup({ jobStores: { default: store } });
+    let runs = 0;
+    await scheduler.start();
+    await scheduler.addJob(() => ++runs, 'date', { runDate: '2026-01-01T00:00:10Z' }, { id: 'f' });
+    await clock.advance({ seconds: 20 });
+    await vi.waitFor(() => expect(of('jobExecuted', 'f')).toHaveLength(1));
+    expect(runs).toBe(1);
+    expect(store.failures).toBe(-1);
+    expect(await scheduler.getJob('f')).toBeNull();
+  });
+});
+
 describe('Scheduler: shutdown', () => {
   it('shutdown({ wait: false }) aborts runs in flight; wait: true lets them finish', async () => {
     const scheduler = new Scheduler({ timezone: 'UTC' });
