@@ -171,8 +171,10 @@ export interface JobStore {
   /** Every job, ordered by `nextRunTime` (paused last), then id. */
   getJobs(): Promise<JobRecord[]>;
   /**
-   * Writes `changes` into a job and returns the updated job. With `cancelPendingRuns`, deletes
-   * the job's runs that are still `pending` (runs in flight finish).
+   * Writes `changes` into a job and returns the updated job. Clears the job's acquisition, so a
+   * scheduler's `releaseJobs` for a plan made before the change is skipped (the next wakeup plans
+   * from the changed job). With `cancelPendingRuns`, deletes the job's runs that are still
+   * `pending` (runs in flight finish).
    * @throws JobLookupError for an unknown id
    */
   updateJob(id: string, changes: JobChanges, options?: { cancelPendingRuns?: boolean }): Promise<JobRecord>;

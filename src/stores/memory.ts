@@ -94,6 +94,10 @@ export class MemoryJobStore implements JobStore {
     const stored = this.#jobs.get(id);
     if (!stored) throw new JobLookupError(id, this.#name);
     stored.record = copyJob({ ...stored.record, ...changes, id });
+    // A plan made from the job as it was must not overwrite the change: its release is skipped.
+    stored.acquiredBy = null;
+    stored.acquiredUntil = 0;
+    this.#acquired.delete(id);
     this.#index(stored);
     if (options.cancelPendingRuns) this.#deletePendingRuns(id);
     return copyJob(stored.record);

@@ -128,6 +128,16 @@ export function describeJobStore(name: string, makeHarness: () => Promise<StoreH
       expect((await store.releaseJobs('dead', [{ jobId: 'a', nextRunTime: min(2), exhausted: false, runs: [] }]))[0]!.created).toEqual([]);
     });
 
+    it('a change made while a job is acquired wins over the release of the plan made before it', async () => {
+      await store.addJob(jobRecord('a', { nextRunTime: min(1) }), { replaceExisting: false });
+      expect(await store.acquireDueJobs('me', min(1), 10)).toHaveLength(1);
+      await store.updateJob('a', { nextRunTime: null });
+      const [res] = await store.releaseJobs('me', [{ jobId: 'a', nextRunTime: min(2), exhausted: false, runs: [run('a@1', min(1))] }]);
+      expect(res!.created).toEqual([]);
+      expect((await store.getJob('a'))!.nextRunTime).toBeNull();
+      expect(await store.getRuns('a')).toEqual([]);
+    });
+
     it('releases jobs: moves nextRunTime, creates runs once, refuses beyond maxInstances', async () => {
       await store.addJob(jobRecord('a', { nextRunTime: min(1), maxInstances: 2 }), { replaceExisting: false });
       await store.acquireDueJobs('me', min(4), 10);

@@ -286,7 +286,8 @@ export function createQueries(n: Names, self: string) {
         values.push(fieldParam(field, changes[field]));
         sets.push(`${column} = $${values.length}::${JOB_COLUMN_TYPES[column]}`);
       }
-      sets.push('updated_at = now()');
+      // A plan made from the job as it was must not overwrite the change: its release is skipped.
+      sets.push('updated_at = now()', 'acquired_by = NULL', 'acquired_until = NULL');
       const text = `
         WITH upd AS (UPDATE ${J} SET ${sets.join(', ')} WHERE id = $1 RETURNING *),
         dropped AS (DELETE FROM ${R} r USING upd WHERE $2::boolean AND r.job_id = upd.id AND r.state = 'pending')

@@ -30,7 +30,8 @@ export const SQL = {
     `ON CONFLICT (id) DO UPDATE SET ${JOB_SET}, acquired_by = NULL, acquired_until = NULL`,
   selectJob: 'SELECT * FROM kairos_jobs WHERE id = ?',
   selectJobs: 'SELECT * FROM kairos_jobs ORDER BY next_run_time IS NULL, next_run_time, id',
-  updateJob: `UPDATE kairos_jobs SET ${JOB_SET} WHERE id = @id`,
+  // Clearing the acquisition makes the release of a plan made before the change a no-op.
+  updateJob: `UPDATE kairos_jobs SET ${JOB_SET}, acquired_by = NULL, acquired_until = NULL WHERE id = @id`,
   deleteJob: 'DELETE FROM kairos_jobs WHERE id = ?',
   deleteAllJobs: 'DELETE FROM kairos_jobs',
   /** Due jobs nobody holds, oldest first: a range scan of kairos_jobs_due. */
