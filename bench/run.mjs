@@ -17,7 +17,7 @@
  * `--quick` divides every N by 10 (and shortens the idle window) so that the run fits in 3 min.
  * @module
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,7 +71,10 @@ function child(file, childParams, { capS = CAP_S, args } = {}) {
       clearTimeout(timer);
       const ms = Date.now() - started;
       const lines = out.split('\n');
-      const result = lines.filter((l) => l.startsWith(RESULT_PREFIX)).pop();
+      // A case prints `BENCH_RESULT {json}`; a benchmark written elsewhere may print bare JSON last.
+      const marked = lines.filter((l) => l.startsWith(RESULT_PREFIX)).pop();
+      const bare = lines.filter((l) => l.trim().startsWith('{')).pop();
+      const result = marked ?? (bare === undefined ? undefined : `${RESULT_PREFIX}${bare.trim()}`);
       const progressLine = lines.filter((l) => l.startsWith('BENCH_PROGRESS ')).pop();
       const progress = progressLine === undefined ? null : JSON.parse(progressLine.slice('BENCH_PROGRESS '.length));
       if (result !== undefined && !timedOut) {
@@ -205,7 +208,7 @@ async function caseIdle() {
   const results = {};
   for (const impl of ['empty', ...IMPLS]) {
     log(`case 2: idle CPU with ${n} jobs, ${impl}`);
-    results[impl] = await child('cases/idle.mjs', { impl, n, windowMs }, { capS: CAP_S + windowMs / 1000 });
+    results[impl] = await child('cases/idle.mjs', { impl, n, windowMs }, { capS: 2 * CAP_S + windowMs / 1000 });
   }
   const empty = /** @type {ChildResult} */ (results.empty);
   const floor = empty.ok ? empty.value.cpuMs : null;
@@ -228,7 +231,7 @@ async function caseAccuracy() {
     const impls = kind === 'cron' ? IMPLS : WITH_DATE;
     for (const impl of impls) {
       log(`case 3: ${n} jobs due in the same second (${kind}), ${impl}`);
-      results[impl] = await child('cases/accuracy.mjs', { impl, kind, n, leadMs: quick ? 2000 : 3000 });
+      results[impl] = await child('cases/accuracy.mjs', { impl, kind, n, leadMs: quick ? 2000 : 5000 });
     }
     const peers = impls.filter((i) => i !== 'kairos');
     const k = /** @type {ChildResult} */ (results.kairos);
@@ -303,7 +306,7 @@ async function caseNextFire() {
  * @param {'sqlite' | 'postgres'} store
  * @param {(name: string) => Promise<{ path?: string, connectionString?: string }>} target a fresh database per part
  */
-async function storeCases(store, target) {
+async function storeAddDispatch(store, target) {
   const n = 100_000 / scale;
   const dispatchN = 10_000 / scale;
   const label = store === 'sqlite' ? 'SQLite' : 'PostgreSQL';
@@ -325,6 +328,15 @@ async function storeCases(store, target) {
     case: `${store}-dispatch-${dispatchN / 1000}k`, metric: 'runs/s', lowerIsBetter: false, kairos: valueOf(dispatch, (v) => v.unavailable ?? v.perSecond), peers: dispatchPeers,
     target: store === 'sqlite' ? '>= 5,000 runs/s' : '>= pg-boss',
   }, store === 'sqlite' ? (kv) => kv >= 5000 : (_kv, _best, ratio) => ratio !== null && ratio >= 1);
+}
+
+/**
+ * @param {'sqlite' | 'postgres'} store
+ * @param {(name: string) => Promise<{ path?: string, connectionString?: string }>} target a fresh database per part
+ */
+async function storeWakeup(store, target) {
+  const label = store === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+  const cap = 600;
   /** @type {Record<number, ChildResult>} */
   const wake = {};
   for (const jobs of [1000, 1_000_000 / scale]) {
@@ -343,16 +355,16 @@ async function storeCases(store, target) {
 async function caseSqlite() {
   const dir = path.join(tmp, 'sqlite');
   mkdirSync(dir, { recursive: true });
-  await storeCases('sqlite', async (name) => ({ path: path.join(dir, `${name}.db`) }));
+  const target = async (/** @type {string} */ name) => ({ path: path.join(dir, `${name}.db`) });
+  await storeAddDispatch('sqlite', target);
+  await storeWakeup('sqlite', target);
 }
 
 async function casePostgres() {
-  const external = path.join(here, 'postgres.mjs');
-  if (existsSync(external)) {
-    // bench/postgres.mjs (written alongside) replaces the built-in PostgreSQL part when present.
-    await externalChild('postgres', 'postgres.mjs', quick ? ['--quick'] : []);
-    return;
-  }
+  // bench/postgres.mjs (written alongside, by the PostgreSQL store's author) measures add and
+  // dispatch against pg-boss when present; the wakeup parts below are this file's own.
+  const external = existsSync(path.join(here, 'postgres.mjs'));
+  if (external) await postgresScript();
   log('case 5: starting embedded PostgreSQL');
   let server;
   try {
@@ -362,9 +374,40 @@ async function casePostgres() {
     return;
   }
   try {
-    await storeCases('postgres', async (name) => ({ connectionString: await /** @type {NonNullable<typeof server>} */ (server).createDatabase(`bench_${name}`) }));
+    const target = async (/** @type {string} */ name) => ({ connectionString: await /** @type {NonNullable<typeof server>} */ (server).createDatabase(`bench_${name}`) });
+    if (!external) await storeAddDispatch('postgres', target);
+    await storeWakeup('postgres', target);
   } finally {
     await server.stop();
+  }
+}
+
+/** Runs bench/postgres.mjs as a child case and turns its `results` into rows. */
+async function postgresScript() {
+  log('case 5: PostgreSQL add and dispatch, bench/postgres.mjs');
+  const r = await child('postgres.mjs', null, { capS: 1200, args: quick ? ['--quick'] : [] });
+  const results = r.ok ? r.value.results : null;
+  if (!r.ok || results === null || typeof results !== 'object') {
+    addRow({ case: 'postgres (bench/postgres.mjs)', metric: '-', lowerIsBetter: true, kairos: r.ok ? 'no results in its output' : r.failure, peers: {}, target: '-' }, undefined);
+    return;
+  }
+  /** @param {any} x @param {(v: any) => number} pick */
+  const value = (x, pick) => (x === undefined ? 'not measured' : x.unavailable ?? pick(x));
+  const boss = results['pg-boss, same no-op work'];
+  const bossRate = value(boss, (v) => v.perSecond);
+  if (boss?.config) notes.push(`pg-boss dispatch: ${boss.config}`);
+  const add1 = results['add, 1 at a time'];
+  const add10 = results['add, 10 at a time'];
+  addRow({
+    case: `postgres-add-${(add1?.n ?? 0) / 1000}k`, metric: 'ms', lowerIsBetter: true, kairos: value(add1, (v) => v.ms), peers: {}, target: '(reported)',
+    note: `${value(add1, (v) => v.perSecond)} addJob/s one at a time, ${value(add10, (v) => v.perSecond)}/s ten at a time`,
+  }, undefined);
+  for (const [key, label, judged] of /** @type {const} */ ([['dispatch, 1 scheduler', '', true], ['dispatch, 3 schedulers', '-3-schedulers', false]])) {
+    const d = results[key];
+    addRow({
+      case: `postgres-dispatch-${(d?.n ?? 0) / 1000}k${label}`, metric: 'runs/s', lowerIsBetter: false, kairos: value(d, (v) => v.perSecond), peers: { 'pg-boss': bossRate },
+      target: judged ? '>= pg-boss' : '(reported)', ...(d?.errors ? { note: `${d.errors} jobError events` } : {}),
+    }, judged ? (_kv, _best, ratio) => ratio !== null && ratio >= 1 : undefined);
   }
 }
 
@@ -403,6 +446,16 @@ async function externalChild(name, file, args) {
 }
 
 // ------------------------------------------------------------------------------ main
+/** The commit measured, and whether src/ had uncommitted changes (the tree is shared while it is built). */
+function gitState() {
+  try {
+    const git = (/** @type {string[]} */ ...a) => execFileSync('git', a, { cwd: path.join(here, '..'), encoding: 'utf8' }).trim();
+    return { commit: git('rev-parse', '--short', 'HEAD'), uncommittedSrcFiles: git('status', '--porcelain', '--', 'src').split('\n').filter((l) => l !== '').length };
+  } catch {
+    return { commit: null, uncommittedSrcFiles: null };
+  }
+}
+const source = gitState();
 const started = new Date();
 const loadBefore = os.loadavg();
 log(`kairos bench (${quick ? 'quick: N/10' : 'full'}), node ${process.version}, ${os.cpus().length} cpus, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
@@ -452,6 +505,7 @@ const widths = columns.map((c, i) => Math.max(c.length, ...table.map((r) => Stri
 const line = (/** @type {string[]} */ cells) => cells.map((c, i) => String(c).padEnd(/** @type {number} */ (widths[i]))).join('  ').trimEnd();
 const text = [
   `kairos bench: ${quick ? 'quick run (N/10)' : 'full run'}, ${started.toISOString()}, node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${round(os.totalmem() / 2 ** 30)} GB`,
+  `kairos at commit ${source.commit}${source.uncommittedSrcFiles ? ` plus uncommitted changes in ${source.uncommittedSrcFiles} src/ file(s)` : ''}`,
   `load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}${loadBefore[0] !== undefined && loadBefore[0] > 0.5 ? ' (the machine was shared with other work: timings are noisy; ratios come from the same run)' : ''}`,
   'ratio = how many times better kairos is than the best peer of the row',
   '',
@@ -466,6 +520,8 @@ process.stdout.write(`${text}\n`);
 
 const results = path.join(here, 'results');
 mkdirSync(results, { recursive: true });
+// A partial run (--only) prints its table but leaves the committed results alone.
+if (only !== undefined) process.exit(0);
 writeFileSync(path.join(results, 'latest.txt'), `${text}\n`);
 writeFileSync(path.join(results, 'latest.json'), `${JSON.stringify({
   node: process.version,
@@ -473,6 +529,8 @@ writeFileSync(path.join(results, 'latest.json'), `${JSON.stringify({
   cpuModel: os.cpus()[0]?.model ?? null,
   date: started.toISOString(),
   mode: quick ? 'quick' : 'full',
+  kairosCommit: source.commit,
+  uncommittedSrcFiles: source.uncommittedSrcFiles,
   loadAverage: { before: loadBefore.map((l) => round(l)), after: loadAfter.map((l) => round(l)) },
   sharedMachine: (loadBefore[0] ?? 0) > 0.5,
   cases: rows,
