@@ -24,7 +24,7 @@ interface FakeTimer {
  * ```
  *
  * Deterministic: timers due at the same instant fire in the order they were set, and the
- * scheduler submits due runs in `nextRunTime` then id order, so a test gives the same run order
+ * scheduler submits due runs by `nextRunTime`, then in the order the jobs were added, so a test gives the same run order
  * every time. Scope: one clock per scheduler; store I/O (SQLite, PostgreSQL) and leases still
  * take real time.
  */

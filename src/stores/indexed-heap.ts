@@ -4,118 +4,122 @@
  * ordered by `nextRunTime` and its pending runs by `notBefore` with it; ties break by key so
  * the order is deterministic.
  */
+interface Entry {
+  readonly key: string;
+  priority: number;
+  /** Insertion order, the tie-break. */
+  readonly seq: number;
+  /** The entry's slot in the heap array; kept on the entry so a swap touches no Map. */
+  slot: number;
+}
+
 export class IndexedHeap {
-  readonly #keys: string[] = [];
-  readonly #priorities: number[] = [];
-  readonly #slot = new Map<string, number>();
+  readonly #heap: Entry[] = [];
+  readonly #entries = new Map<string, Entry>();
+  #seq = 0;
 
   get size(): number {
-    return this.#keys.length;
+    return this.#heap.length;
   }
 
   has(key: string): boolean {
-    return this.#slot.has(key);
+    return this.#entries.has(key);
   }
 
   /** The key with the smallest priority, or undefined. */
   peekKey(): string | undefined {
-    return this.#keys[0];
+    return this.#heap[0]?.key;
   }
 
   /** The smallest priority, or undefined. */
   peekPriority(): number | undefined {
-    return this.#priorities[0];
+    return this.#heap[0]?.priority;
   }
 
   /** Inserts the key, or moves it to a new priority. */
   set(key: string, priority: number): void {
-    const at = this.#slot.get(key);
-    if (at === undefined) {
-      this.#keys.push(key);
-      this.#priorities.push(priority);
-      this.#slot.set(key, this.#keys.length - 1);
-      this.#up(this.#keys.length - 1);
+    const entry = this.#entries.get(key);
+    if (entry === undefined) {
+      const added: Entry = { key, priority, seq: this.#seq++, slot: this.#heap.length };
+      this.#heap.push(added);
+      this.#entries.set(key, added);
+      this.#up(added.slot);
       return;
     }
-    const old = this.#priorities[at]!;
-    this.#priorities[at] = priority;
-    if (priority < old) this.#up(at);
-    else this.#down(at);
+    const old = entry.priority;
+    entry.priority = priority;
+    if (priority < old) this.#up(entry.slot);
+    else this.#down(entry.slot);
   }
 
   delete(key: string): boolean {
-    const at = this.#slot.get(key);
-    if (at === undefined) return false;
-    const last = this.#keys.length - 1;
-    this.#swap(at, last);
-    this.#keys.pop();
-    this.#priorities.pop();
-    this.#slot.delete(key);
-    if (at < last) {
-      this.#up(at);
-      this.#down(at);
-    }
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return false;
+    this.#entries.delete(key);
+    this.#removeAt(entry.slot);
     return true;
   }
 
   clear(): void {
-    this.#keys.length = 0;
-    this.#priorities.length = 0;
-    this.#slot.clear();
+    this.#heap.length = 0;
+    this.#entries.clear();
   }
 
-  /**
-   * Removes and returns, in order, up to `limit` keys whose priority is at most `max`.
-   */
+  /** Removes and returns, in order, up to `limit` keys whose priority is at most `max`. */
   popUpTo(max: number, limit: number): string[] {
     const out: string[] = [];
-    while (out.length < limit && this.#keys.length > 0 && this.#priorities[0]! <= max) {
-      const key = this.#keys[0]!;
-      this.delete(key);
-      out.push(key);
+    while (out.length < limit && this.#heap.length > 0 && this.#heap[0]!.priority <= max) {
+      const top = this.#heap[0]!;
+      this.#entries.delete(top.key);
+      this.#removeAt(0);
+      out.push(top.key);
     }
     return out;
   }
 
-  #less(a: number, b: number): boolean {
-    const pa = this.#priorities[a]!;
-    const pb = this.#priorities[b]!;
-    return pa < pb || (pa === pb && this.#keys[a]! < this.#keys[b]!);
+  #removeAt(slot: number): void {
+    const last = this.#heap.pop()!;
+    if (slot === this.#heap.length) return;
+    this.#heap[slot] = last;
+    last.slot = slot;
+    this.#up(slot);
+    this.#down(last.slot);
   }
 
-  #swap(a: number, b: number): void {
-    if (a === b) return;
-    const ka = this.#keys[a]!;
-    const kb = this.#keys[b]!;
-    this.#keys[a] = kb;
-    this.#keys[b] = ka;
-    const pa = this.#priorities[a]!;
-    this.#priorities[a] = this.#priorities[b]!;
-    this.#priorities[b] = pa;
-    this.#slot.set(kb, a);
-    this.#slot.set(ka, b);
+  #less(a: Entry, b: Entry): boolean {
+    return a.priority < b.priority || (a.priority === b.priority && a.seq < b.seq);
   }
 
   #up(i: number): void {
+    const heap = this.#heap;
+    const entry = heap[i]!;
     while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.#less(i, parent)) return;
-      this.#swap(i, parent);
-      i = parent;
+      const parentSlot = (i - 1) >> 1;
+      const parent = heap[parentSlot]!;
+      if (!this.#less(entry, parent)) break;
+      heap[i] = parent;
+      parent.slot = i;
+      i = parentSlot;
     }
+    heap[i] = entry;
+    entry.slot = i;
   }
 
   #down(i: number): void {
-    const n = this.#keys.length;
+    const heap = this.#heap;
+    const n = heap.length;
+    const entry = heap[i]!;
     for (;;) {
       const l = 2 * i + 1;
+      if (l >= n) break;
       const r = l + 1;
-      let m = i;
-      if (l < n && this.#less(l, m)) m = l;
-      if (r < n && this.#less(r, m)) m = r;
-      if (m === i) return;
-      this.#swap(i, m);
-      i = m;
+      const child = r < n && this.#less(heap[r]!, heap[l]!) ? r : l;
+      if (!this.#less(heap[child]!, entry)) break;
+      heap[i] = heap[child]!;
+      heap[i]!.slot = i;
+      i = child;
     }
+    heap[i] = entry;
+    entry.slot = i;
   }
 }

@@ -75,8 +75,9 @@ describe('Scheduler: the job API end to end on a FakeClock', () => {
     }
     expect(orders[1]).toEqual(orders[0]);
     expect(orders[2]).toEqual(orders[0]);
-    // 00:00 (inclusive) a-e by id, 00:04 the early one, 00:05 all six by id
-    expect(orders[0]!.slice(0, 12)).toEqual(['a', 'b', 'c', 'd', 'e', 'early', 'a', 'b', 'c', 'd', 'e', 'early']);
+    // jobs due at one instant run in the order they were added: 00:00 (inclusive) c a b e d,
+    // 00:04 the early one, 00:05 all six
+    expect(orders[0]!.slice(0, 12)).toEqual(['c', 'a', 'b', 'e', 'd', 'early', 'c', 'a', 'b', 'e', 'd', 'early']);
   });
 
   it('jobs added before start() are pending, then written and run', async () => {
