@@ -13,10 +13,16 @@ export interface AsyncExecutorOptions {
   concurrency?: number;
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
 interface Waiting {
   request: ExecutionRequest;
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
+  /** True once it waited behind others: only then can its signal have fired before it started. */
+  queued: boolean;
 }
 
 /** Runs tasks in this thread's event loop with a concurrency limit and a FIFO queue. */
@@ -47,7 +53,7 @@ export class AsyncExecutor implements Executor {
 
   submit(request: ExecutionRequest): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ request, resolve, reject });
+      this.#queue.push({ request, resolve, reject, queued: this.waiting > 0 || this.#running >= this.concurrency });
       this.#drain();
     });
   }
@@ -75,26 +81,48 @@ export class AsyncExecutor implements Executor {
         this.#queue.splice(0, this.#queueHead);
         this.#queueHead = 0;
       }
-      const { signal } = next.request.context;
-      if (signal.aborted) {
-        next.reject(signal.reason);
+      if (next.queued && next.request.context.signal.aborted) {
+        next.reject(next.request.context.signal.reason);
+        continue;
+      }
+      let result: unknown;
+      try {
+        result = this.#call(next.request);
+      } catch (err) {
+        next.reject(err);
+        continue;
+      }
+      if (!isThenable(result)) {
+        // A synchronous task has already finished: its slot is free for the next run at once,
+        // so a burst of due runs starts in one pass instead of one per promise turn.
+        next.resolve(result);
         continue;
       }
       this.#running++;
-      this.#run(next.request).then(next.resolve, next.reject).finally(() => {
+      const settled = (): void => {
         this.#running--;
         this.#drain();
         if (this.#running === 0 && this.waiting === 0) {
           for (const resolve of this.#idle) resolve();
           this.#idle.clear();
         }
-      });
+      };
+      result.then(
+        (value) => {
+          next.resolve(value);
+          settled();
+        },
+        (err: unknown) => {
+          next.reject(err);
+          settled();
+        },
+      );
     }
   }
 
-  async #run({ task, taskId, args, context }: ExecutionRequest): Promise<unknown> {
-    const fn = typeof task === 'function' ? (task as (...a: unknown[]) => unknown) : await this.#load(task, taskId);
-    return await fn(...args, context);
+  #call({ task, taskId, args, context }: ExecutionRequest): unknown {
+    if (typeof task === 'function') return (task as (...a: unknown[]) => unknown)(...args, context);
+    return this.#load(task, taskId).then((fn) => fn(...args, context));
   }
 
   #load(task: ModuleTask, taskId: string): Promise<(...args: unknown[]) => unknown> {

@@ -42,6 +42,8 @@ export interface JobHost {
   isStarted(): boolean;
   /** A job's next fire time is now `at`: arm the timer earlier if needed. */
   scheduleChanged(at: number | null): void;
+  /** Gives back the runs of a job claimed ahead of their time, before the job is removed or rescheduled. */
+  releaseHeld(jobId: string): Promise<void>;
 }
 
 interface PendingJob {
@@ -184,6 +186,7 @@ export class JobApi {
   /** Replaces a job's trigger; its next fire time is computed afresh and pending retries are cancelled. @throws JobLookupError */
   async rescheduleJob(id: string, trigger: TriggerAlias | Trigger, triggerArgs?: object | string): Promise<Job> {
     const found = await this.#find(id, true);
+    await this.#host.releaseHeld(id);
     const now = this.#host.clock.now();
     const built = this.#buildTrigger(trigger, triggerArgs).resolve({ timezone: this.#host.timezone, now });
     const next = built.getNextFireTime(null, now)?.getTime() ?? null;
@@ -206,6 +209,7 @@ export class JobApi {
   /** Removes a job and its pending retries (runs in flight finish). @throws JobLookupError */
   async removeJob(id: string): Promise<void> {
     const found = await this.#find(id, true);
+    await this.#host.releaseHeld(id);
     if (found.pending) this.#pending.delete(id);
     else await this.#storeEntry(found.storeName).store.removeJob(id);
     safeEmit(this.#host.emitter, this.#host.logger, 'jobRemoved', { jobId: id, jobStore: found.storeName });

@@ -12,13 +12,41 @@ import { safeEmit, type JobEvent, type SchedulerEvents } from './events.js';
 import { retryDelay } from './options.js';
 import type { TaskRegistry } from './tasks.js';
 
+/**
+ * A run's abort signal, made only when something reads it: most tasks never look at
+ * `ctx.signal`, and an AbortController costs more than the rest of starting a run.
+ */
+class RunAbort {
+  #controller: AbortController | undefined;
+  #reason: unknown;
+  aborted = false;
+  /** Ends the scheduler's wait for the run (the task itself may go on ignoring the signal). */
+  onAbort: ((reason: unknown) => void) | undefined;
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+    this.onAbort?.(reason);
+  }
+}
+
 interface InFlightRun {
   storeName: string;
   store: JobStore;
   runId: string;
   jobId: string;
   claimToken: string;
-  controller: AbortController;
+  controller: RunAbort;
   /** True while a clock timer (the timeout) is pending: the run may need the clock to move to end. */
   waitsOnClock: boolean;
   done: Promise<void>;
@@ -42,10 +70,21 @@ export class ShutdownAbortError extends KairosError {
   }
 }
 
-/** The runs this scheduler has in flight, and how each one ends. */
+interface HeldRun {
+  storeName: string;
+  store: JobStore;
+  claimed: ClaimedRun;
+}
+
+/**
+ * The runs this scheduler has in flight, and how each one ends; also the runs claimed a little
+ * ahead of their time (the scheduler's lookahead), held until they are due.
+ */
 export class Runner {
   readonly #ctx: RunnerContext;
   readonly #inFlight = new Set<InFlightRun>();
+  /** Claimed runs waiting for their `notBefore`, earliest first. */
+  #held: HeldRun[] = [];
 
   constructor(context: RunnerContext) {
     this.#ctx = context;
@@ -57,7 +96,7 @@ export class Runner {
 
   /** Starts a claimed run; its promise is tracked, never rejected. */
   start(storeName: string, store: JobStore, { run, job }: ClaimedRun): void {
-    const controller = new AbortController();
+    const controller = new RunAbort();
     const entry: InFlightRun = {
       storeName, store, runId: run.runId, jobId: job.id, claimToken: run.claimToken!, controller, waitsOnClock: false,
       done: Promise.resolve(),
@@ -105,12 +144,18 @@ export class Runner {
         try {
           const running = executor.submit({
             taskId: job.taskId, task, args: job.args,
-            context: { jobId: job.id, scheduledRunTime: new Date(run.scheduledRunTime), runId: run.runId, attempt: run.attempt, signal: controller.signal },
+            context: {
+              jobId: job.id, scheduledRunTime: new Date(run.scheduledRunTime), runId: run.runId, attempt: run.attempt,
+              get signal() {
+                return controller.signal;
+              },
+            },
           });
-          const racers: Array<Promise<unknown>> = [running];
-          racers.push(new Promise((_, reject) => {
-            controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
-          }));
+          // The run ends for the scheduler when the task settles or the signal aborts.
+          const ended = new Promise((resolve, reject) => {
+            controller.onAbort = reject;
+            running.then(resolve, reject);
+          });
           if (job.timeout !== null) {
             entry.waitsOnClock = true;
             cancelTimeout = clock.setTimer(clock.now().getTime() + job.timeout, () => {
@@ -118,8 +163,7 @@ export class Runner {
               controller.abort(new JobTimeoutError(job.id, job.timeout!));
             });
           }
-          running.catch(() => {}); // its rejection is handled through the race below
-          result = await Promise.race(racers);
+          result = await ended;
         } catch (err) {
           failed = true;
           error = err;
@@ -164,6 +208,43 @@ export class Runner {
         this.#inFlight.delete(entry);
       });
     this.#inFlight.add(entry);
+  }
+
+  /** Keeps a claimed run until its `notBefore`; {@link Runner.startDue} starts it. */
+  hold(storeName: string, store: JobStore, claimed: ClaimedRun): void {
+    const at = claimed.run.notBefore;
+    let i = this.#held.length;
+    while (i > 0 && this.#held[i - 1]!.claimed.run.notBefore > at) i--;
+    this.#held.splice(i, 0, { storeName, store, claimed });
+  }
+
+  /** When the earliest held run is due, or null when none is held. */
+  get nextHeldAt(): number | null {
+    return this.#held[0]?.claimed.run.notBefore ?? null;
+  }
+
+  /** Starts, in order, the held runs due at `now`: one synchronous loop, so they start together. */
+  startDue(now: number): void {
+    let n = 0;
+    while (n < this.#held.length && this.#held[n]!.claimed.run.notBefore <= now) n++;
+    if (n === 0) return;
+    const due = this.#held.slice(0, n);
+    this.#held = this.#held.slice(n);
+    for (const h of due) this.start(h.storeName, h.store, h.claimed);
+  }
+
+  /**
+   * Gives held runs back to their store as pending (same attempt, same `notBefore`), all of them
+   * or those of one job: on pause and shutdown, and before a job is removed or rescheduled.
+   */
+  async releaseHeld(jobId?: string): Promise<void> {
+    const give = this.#held.filter((h) => jobId === undefined || h.claimed.job.id === jobId);
+    if (give.length === 0) return;
+    this.#held = this.#held.filter((h) => !give.includes(h));
+    await Promise.all(give.map(({ store, claimed: { run } }) =>
+      store.completeRun(run.runId, run.claimToken!, { status: 'retry', attempt: run.attempt, notBefore: run.notBefore }).catch((err) => {
+        this.#ctx.logger.warn(`kairos: could not give back run "${run.runId}"; its lease will expire and it will be taken over`, err);
+      })));
   }
 
   /** Renews the leases of this store's runs; aborts the runs whose lease was lost. */
