@@ -15,13 +15,12 @@ import { AsyncExecutor } from './executors/async.js';
 import type { Executor } from './executors/executor.js';
 import { JobApi, type JobHost } from './scheduler/job-api.js';
 import { safeEmit, type SchedulerEvents } from './scheduler/events.js';
-import { scheduledRunId } from './scheduler/job.js';
 import { resolveDefaults, type JobDefaults, type ResolvedJobOptions } from './scheduler/options.js';
-import { planWakeup } from './scheduler/plan.js';
 import { Runner } from './scheduler/runner.js';
+import { Dispatcher } from './scheduler/dispatch.js';
 import { TaskRegistry } from './scheduler/tasks.js';
 import { MemoryJobStore } from './stores/memory.js';
-import type { JobRecord, JobRelease, JobStore, Logger, NewRun } from './stores/job-store.js';
+import type { JobStore, Logger } from './stores/job-store.js';
 import { TriggerCache } from './scheduler/trigger-cache.js';
 import { checkTimezone, systemTimezone } from './units.js';
 
@@ -45,8 +44,6 @@ export interface SchedulerOptions {
 export type SchedulerState = 'stopped' | 'running' | 'paused';
 
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-/** Jobs acquired, and runs claimed, per store per round trip. */
-const BATCH = 1000;
 /** How long to wait before trying a store again after it failed (schedule clock). */
 const STORE_RETRY_MS = 1000;
 /**
@@ -86,6 +83,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   readonly #tasks = new TaskRegistry();
   readonly #triggers = new TriggerCache();
   readonly #runner: Runner;
+  readonly #dispatcher: Dispatcher;
   readonly #jobs: JobApi;
   #state: SchedulerState = 'stopped';
   #cancelTimer: CancelTimer | undefined;
@@ -117,6 +115,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       executors: this.#executors,
       onRetryScheduled: (_store, at) => this.#announce(at),
     });
+    this.#dispatcher = new Dispatcher({ emitter: this, logger: this.#logger, triggers: this.#triggers, runner: this.#runner, ownerId: this.ownerId });
     const host: JobHost = {
       emitter: this,
       logger: this.#logger,
@@ -274,7 +273,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         for (const entry of this.#stores.values()) {
           if (this.#state !== 'running') break;
           try {
-            await this.#processStore(entry);
+            const now = this.clock.now().getTime();
+            const claimed = await this.#dispatcher.process(entry.name, entry.store, now, this.#lookahead, () => this.clock.now().getTime());
+            if (claimed) this.#ensureMaintenance(entry);
           } catch (err) {
             failed = true;
             this.#logger.error(`kairos: store "${entry.name}" failed during a wakeup; trying again in ${STORE_RETRY_MS} ms`, err);
@@ -286,59 +287,6 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       this.#waking = null;
     });
     return this.#waking;
-  }
-
-  async #processStore({ name, store }: StoreEntry): Promise<void> {
-    const now = this.clock.now().getTime();
-    const horizon = now + this.#lookahead;
-    for (;;) {
-      const due = await store.acquireDueJobs(this.ownerId, horizon, BATCH);
-      if (due.length === 0) break;
-      // A job due within the lookahead is planned as at its fire time, as if woken on time.
-      const releases = due.map((job) => this.#plan(name, job, Math.max(now, job.nextRunTime!)));
-      const results = await store.releaseJobs(this.ownerId, releases);
-      for (const r of results) {
-        for (const runId of r.refused) {
-          const run = releases.find((x) => x.jobId === r.jobId)!.runs.find((x) => x.runId === runId)!;
-          safeEmit(this, this.#logger, 'jobMaxInstances', { jobId: r.jobId, jobStore: name, scheduledRunTime: new Date(run.scheduledRunTime), runId });
-        }
-        if (r.removed) safeEmit(this, this.#logger, 'jobRemoved', { jobId: r.jobId, jobStore: name });
-      }
-      if (due.length < BATCH) break;
-    }
-    for (;;) {
-      const claimed = await store.claimDueRuns(this.ownerId, horizon, BATCH);
-      const startAt = this.clock.now().getTime();
-      for (const c of claimed) {
-        if (c.run.notBefore <= startAt) this.#runner.start(name, store, c);
-        else this.#runner.hold(name, store, c);
-      }
-      if (claimed.length > 0) this.#ensureMaintenance(this.#stores.get(name)!);
-      if (claimed.length < BATCH) break;
-    }
-  }
-
-  /** The misfire rules for one due job: the runs to create, and the job's next fire time. */
-  #plan(storeName: string, job: JobRecord, now: number): JobRelease {
-    const trigger = this.#triggers.get(job.trigger);
-    const plan = planWakeup({ trigger, nextRunTime: job.nextRunTime!, misfireGraceTime: job.misfireGraceTime, coalesce: job.coalesce, now });
-    if (plan.missed) {
-      const { first, last, count } = plan.missed;
-      safeEmit(this, this.#logger, 'jobMissed', {
-        jobId: job.id, jobStore: storeName, scheduledRunTime: new Date(first), lastScheduledRunTime: new Date(last), missedCount: count,
-      });
-    }
-    const jitter = job.jitter + trigger.jitter;
-    const runs: NewRun[] = plan.runs.map((at) => ({
-      runId: scheduledRunId(job.id, at),
-      scheduledRunTime: at,
-      notBefore: jitter > 0 ? at + Math.floor(Math.random() * jitter) : at,
-    }));
-    if (plan.runs.length > 0) {
-      const last = plan.runs[plan.runs.length - 1]!;
-      this.#logger.debug(`kairos: job "${job.id}" due ${new Date(last).toISOString()} (${plan.runs.length} run(s))`);
-    }
-    return { jobId: job.id, nextRunTime: plan.nextRunTime, exhausted: plan.nextRunTime === null, runs };
   }
 
   async #rearm(afterFailure: boolean): Promise<void> {
@@ -354,8 +302,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       }
     }
     if (this.#state !== 'running') return;
-    earliest = Math.min(earliest - this.#lookahead, this.#armHint, this.#runner.nextHeldAt ?? Infinity);
     const now = this.clock.now().getTime();
+    // Wake a lookahead before work is due; work still inside the lookahead now was deferred to
+    // its own time (see Dispatcher), so wake for it then.
+    earliest = earliest - this.#lookahead > now ? earliest - this.#lookahead : earliest;
+    earliest = Math.min(earliest, this.#armHint, this.#runner.nextHeldAt ?? Infinity);
     if (afterFailure) earliest = Math.min(earliest, now + STORE_RETRY_MS);
     // Work that is due but could not be taken (held by another scheduler) is looked at again
     // shortly, not in a busy loop.

@@ -295,6 +295,36 @@ describe('Scheduler: extension points', () => {
   });
 });
 
+describe('Scheduler: real time', () => {
+  it('a run planned ahead of its time is not refused for a previous run that ends before it is due', async () => {
+    const scheduler = new Scheduler({ timezone: 'UTC' });
+    const starts: number[] = [];
+    let refused = 0;
+    scheduler.on('jobMaxInstances', () => refused++);
+    await scheduler.start();
+    // each run lasts 150 ms of its 200 ms: still in flight when the next is planned 100 ms ahead
+    await scheduler.addJob(async () => {
+      starts.push(Date.now());
+      await new Promise((r) => setTimeout(r, 150));
+    }, 'interval', { milliseconds: 200 }, { maxInstances: 1 });
+    await new Promise((r) => setTimeout(r, 1500));
+    await scheduler.shutdown();
+    expect(refused).toBe(0);
+    expect(starts.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('1,000 jobs due in the same second all start, each no earlier than its time', async () => {
+    const scheduler = new Scheduler({ timezone: 'UTC' });
+    const at = Math.ceil((Date.now() + 1500) / 1000) * 1000;
+    const delays: number[] = [];
+    await scheduler.start();
+    for (let i = 0; i < 1000; i++) await scheduler.addJob(() => void delays.push(Date.now() - at), 'date', { runDate: new Date(at) });
+    await vi.waitFor(() => expect(delays).toHaveLength(1000), { timeout: 5000 });
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(0);
+    await scheduler.shutdown();
+  });
+});
+
 describe('Scheduler: a failing store', () => {
   it('asks again to record a run whose completion failed, so the run is not taken over and repeated', async () => {
     class FlakyStore extends MemoryJobStore {
