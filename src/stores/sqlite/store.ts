@@ -68,6 +68,13 @@ export class SQLiteJobStore implements JobStore {
   #q: Queries | null = null;
   /** Runs a body in `BEGIN IMMEDIATE … COMMIT` (rolled back when it throws). */
   #immediate: ((body: () => unknown) => unknown) | null = null;
+  readonly #completions: Array<{
+    runId: string;
+    claimToken: string;
+    outcome: RunOutcome;
+    resolve: (r: { jobRemoved: boolean }) => void;
+    reject: (err: unknown) => void;
+  }> = [];
   readonly #listeners = new Set<() => void>();
   #pollTimer: ReturnType<typeof setInterval> | null = null;
   #dataVersion = 0;
@@ -118,6 +125,7 @@ export class SQLiteJobStore implements JobStore {
 
   async close(): Promise<void> {
     this.#stopPolling();
+    if (this.#completions.length > 0 && this.#db) await this.#flushCompletions(); // record what has ended
     const db = this.#db;
     this.#db = null;
     this.#q = null;
@@ -358,22 +366,49 @@ export class SQLiteJobStore implements JobStore {
     });
   }
 
-  async completeRun(runId: string, claimToken: string, outcome: RunOutcome): Promise<{ jobRemoved: boolean }> {
-    return this.#write((q) => {
-      const run = q.selectRun(runId);
-      if (!run || run.claim_token !== claimToken) throw new LeaseLostError(runId, run?.job_id ?? '?', this.#name);
-      const job = q.selectJob(run.job_id);
-      if (outcome.status === 'retry' && job) {
-        q.retryRun(runId, outcome.attempt, outcome.notBefore);
-        return { jobRemoved: false };
-      }
-      q.deleteRun(runId);
-      if (job && job.exhausted !== 0 && q.countLiveRuns(job.id) === 0) {
-        q.deleteJob(job.id);
-        return { jobRemoved: true };
-      }
-      return { jobRemoved: false };
+  /**
+   * Runs ending in the same turn of the event loop are recorded in one transaction: a commit
+   * costs far more than the few statements of one completion, and a burst of due runs ends
+   * together.
+   */
+  completeRun(runId: string, claimToken: string, outcome: RunOutcome): Promise<{ jobRemoved: boolean }> {
+    return new Promise((resolve, reject) => {
+      this.#completions.push({ runId, claimToken, outcome, resolve, reject });
+      if (this.#completions.length === 1) setImmediate(() => void this.#flushCompletions());
     });
+  }
+
+  async #flushCompletions(): Promise<void> {
+    const batch = this.#completions.splice(0);
+    try {
+      const results = await this.#write((q) => batch.map((c) => {
+        try {
+          return this.#completeOne(q, c.runId, c.claimToken, c.outcome);
+        } catch (err) {
+          if (err instanceof LeaseLostError) return err; // checked before writing: nothing of it was written
+          throw err;
+        }
+      }));
+      results.forEach((r, i) => (r instanceof LeaseLostError ? batch[i]!.reject(r) : batch[i]!.resolve(r)));
+    } catch (err) {
+      for (const c of batch) c.reject(err);
+    }
+  }
+
+  #completeOne(q: Queries, runId: string, claimToken: string, outcome: RunOutcome): { jobRemoved: boolean } {
+    const run = q.selectRun(runId);
+    if (!run || run.claim_token !== claimToken) throw new LeaseLostError(runId, run?.job_id ?? '?', this.#name);
+    const job = q.selectJob(run.job_id);
+    if (outcome.status === 'retry' && job) {
+      q.retryRun(runId, outcome.attempt, outcome.notBefore);
+      return { jobRemoved: false };
+    }
+    q.deleteRun(runId);
+    if (job && job.exhausted !== 0 && q.countLiveRuns(job.id) === 0) {
+      q.deleteJob(job.id);
+      return { jobRemoved: true };
+    }
+    return { jobRemoved: false };
   }
 
   async addRun(jobId: string, run: NewRun): Promise<void> {
