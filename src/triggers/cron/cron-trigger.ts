@@ -94,7 +94,8 @@ export class CronTrigger implements Trigger {
   readonly endDate: Date | undefined;
   readonly #parts: Parts;
   readonly #search: WallSearch;
-  readonly #rules: ZoneRules;
+  /** The zone's offsets, looked up on first use (a trigger about to be resolved never needs them). */
+  #rules: ZoneRules | undefined;
 
   /**
    * @throws TypeError for an unknown option (`hours` instead of `hour`) or a value of the wrong type
@@ -116,8 +117,7 @@ export class CronTrigger implements Trigger {
     this.timezone = parts.base.timezone;
     this.startDate = parts.base.startDate;
     this.endDate = parts.base.endDate;
-    this.#search = new WallSearch(parts.expr);
-    this.#rules = ZoneRules.for(parts.base.timezone ?? systemTimezone());
+    this.#search = WallSearch.for(parts.expr);
   }
 
   /**
@@ -138,6 +138,7 @@ export class CronTrigger implements Trigger {
   getNextFireTime(previous: Date | null, now: Date): Date | null {
     const from = searchFrom(previous, now, this.startDate);
     if (this.endDate !== undefined && from > this.endDate.getTime()) return null;
+    this.#rules ??= ZoneRules.for(this.#parts.base.timezone ?? systemTimezone());
     return capped(nextFireInstant(this.#search, this.#rules, this.#parts.expr.fixedTime, from), this.endDate);
   }
 

@@ -80,18 +80,19 @@ function syntax(name: FieldName): string {
 
 // Parsed fields are immutable, so equal texts share one: a hundred thousand `S M H * * *` jobs
 // hold a few hundred distinct fields, not eight hundred thousand.
-const parsedFields = new Map<string, CronField>();
-const FIELD_CACHE_SIZE = 4096;
+const parsedFields = new Map<FieldName, Map<unknown, CronField>>();
+const FIELD_CACHE_SIZE = 1024;
 
 /** Parses one field's value (a number or text) into a {@link CronField}; equal inputs share the result. */
 export function parseField(name: FieldName, raw: unknown): CronField {
-  const key = typeof raw === 'number' || typeof raw === 'string' ? `${name}\u0000${typeof raw}\u0000${raw}` : undefined;
-  if (key === undefined) return parseFieldUncached(name, raw);
-  let field = parsedFields.get(key);
+  if (typeof raw !== 'number' && typeof raw !== 'string') return parseFieldUncached(name, raw);
+  let cache = parsedFields.get(name);
+  if (cache === undefined) parsedFields.set(name, (cache = new Map()));
+  let field = cache.get(raw);
   if (field === undefined) {
     field = parseFieldUncached(name, raw);
-    if (parsedFields.size >= FIELD_CACHE_SIZE) parsedFields.clear();
-    parsedFields.set(key, field);
+    if (cache.size >= FIELD_CACHE_SIZE) cache.clear();
+    cache.set(raw, field);
   }
   return field;
 }

@@ -51,7 +51,17 @@ function masksFor(expr: CronExpression): Map<number, number> {
   return masks;
 }
 
+// One search per expression: a trigger and its resolved copy (same expression, other zone) share it.
+const searches = new WeakMap<CronExpression, WallSearch>();
+
 export class WallSearch {
+  /** The search of `expr`, made once. */
+  static for(expr: CronExpression): WallSearch {
+    let search = searches.get(expr);
+    if (search === undefined) searches.set(expr, (search = new WallSearch(expr)));
+    return search;
+  }
+
   readonly #expr: CronExpression;
   readonly #years: CronField;
   readonly #month: Int16Array;
