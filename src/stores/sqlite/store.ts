@@ -26,6 +26,7 @@ import type {
   StoreOpenContext,
 } from '../job-store.js';
 import { assertJsonArgs } from '../serialization.js';
+import { TurnBatch } from './batch.js';
 import { migrate } from './migrations.js';
 import { resolveOptions, type SQLiteJobStoreOptions, type SQLiteJobStoreTarget } from './options.js';
 import { prepareQueries, type Queries } from './queries.js';
@@ -68,13 +69,18 @@ export class SQLiteJobStore implements JobStore {
   #q: Queries | null = null;
   /** Runs a body in `BEGIN IMMEDIATE … COMMIT` (rolled back when it throws). */
   #immediate: ((body: () => unknown) => unknown) | null = null;
-  readonly #completions: Array<{
-    runId: string;
-    claimToken: string;
-    outcome: RunOutcome;
-    resolve: (r: { jobRemoved: boolean }) => void;
-    reject: (err: unknown) => void;
-  }> = [];
+  /** Runs ending in one turn of the event loop are recorded in one transaction. */
+  readonly #completions = new TurnBatch<{ runId: string; claimToken: string; outcome: RunOutcome }, { jobRemoved: boolean }>(
+    (items) => this.#write((q) => items.map((c) => {
+      try {
+        return this.#completeOne(q, c.runId, c.claimToken, c.outcome);
+      } catch (err) {
+        if (err instanceof LeaseLostError) return err; // checked before writing: nothing of it was written
+        throw err;
+      }
+    })),
+    LeaseLostError,
+  );
   readonly #listeners = new Set<() => void>();
   #pollTimer: ReturnType<typeof setInterval> | null = null;
   #dataVersion = 0;
@@ -125,7 +131,7 @@ export class SQLiteJobStore implements JobStore {
 
   async close(): Promise<void> {
     this.#stopPolling();
-    if (this.#completions.length > 0 && this.#db) await this.#flushCompletions(); // record what has ended
+    if (this.#completions.pending > 0 && this.#db) await this.#completions.flush(); // record what has ended
     const db = this.#db;
     this.#db = null;
     this.#q = null;
@@ -366,33 +372,9 @@ export class SQLiteJobStore implements JobStore {
     });
   }
 
-  /**
-   * Runs ending in the same turn of the event loop are recorded in one transaction: a commit
-   * costs far more than the few statements of one completion, and a burst of due runs ends
-   * together.
-   */
+  /** Recorded together with the other runs ending in this turn of the event loop (one transaction). */
   completeRun(runId: string, claimToken: string, outcome: RunOutcome): Promise<{ jobRemoved: boolean }> {
-    return new Promise((resolve, reject) => {
-      this.#completions.push({ runId, claimToken, outcome, resolve, reject });
-      if (this.#completions.length === 1) setImmediate(() => void this.#flushCompletions());
-    });
-  }
-
-  async #flushCompletions(): Promise<void> {
-    const batch = this.#completions.splice(0);
-    try {
-      const results = await this.#write((q) => batch.map((c) => {
-        try {
-          return this.#completeOne(q, c.runId, c.claimToken, c.outcome);
-        } catch (err) {
-          if (err instanceof LeaseLostError) return err; // checked before writing: nothing of it was written
-          throw err;
-        }
-      }));
-      results.forEach((r, i) => (r instanceof LeaseLostError ? batch[i]!.reject(r) : batch[i]!.resolve(r)));
-    } catch (err) {
-      for (const c of batch) c.reject(err);
-    }
+    return this.#completions.add({ runId, claimToken, outcome });
   }
 
   #completeOne(q: Queries, runId: string, claimToken: string, outcome: RunOutcome): { jobRemoved: boolean } {
