@@ -15,7 +15,7 @@
  * @module
  */
 import { performance } from 'node:perf_hooks';
-import { startPostgres } from './lib/postgres-server.mjs';
+import { startPostgres } from '../scripts/embedded-postgres.mjs';
 
 const quick = process.argv.includes('--quick');
 const ADD_N = quick ? 10_000 : 100_000;
@@ -26,7 +26,7 @@ const quiet = { debug() {}, info() {}, warn() {}, error: (/** @type {unknown[]} 
 const noop = () => {};
 
 const external = process.env.KAIROS_BENCH_PG;
-const server = external ? null : await startPostgres();
+const server = external ? null : await startPostgres({ prefix: 'kairos-bench-pg-' });
 let dbs = 0;
 /** A fresh database (or, on an external server, a fresh schema in it). @returns {Promise<{ url: string, schema: string }>} */
 async function fresh() {
@@ -150,6 +150,6 @@ try {
   }
   console.log(JSON.stringify({ node: process.version, quick, results }));
 } finally {
-  await server?.stop();
+  await server?.destroy();
 }
 process.exit(0);

@@ -26,7 +26,7 @@ import { RESULT_PREFIX, round } from './lib/common.mjs';
 import { IMPLS, PEERS, WITH_DATE } from './lib/impls.mjs';
 import { checkNextFire } from './lib/nextfire-check.mjs';
 import { EXPRESSIONS } from './lib/nextfire-spec.mjs';
-import { startPostgres } from './lib/postgres-server.mjs';
+import { startPostgres } from '../scripts/embedded-postgres.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -368,7 +368,7 @@ async function casePostgres() {
   log('case 5: starting embedded PostgreSQL');
   let server;
   try {
-    server = await startPostgres();
+    server = await startPostgres({ prefix: 'kairos-bench-pg-' });
   } catch (err) {
     addRow({ case: 'postgres', metric: '-', lowerIsBetter: true, kairos: `could not start embedded-postgres: ${String(err).slice(0, 120)}`, peers: {}, target: '-' }, undefined);
     return;
@@ -378,7 +378,7 @@ async function casePostgres() {
     if (!external) await storeAddDispatch('postgres', target);
     await storeWakeup('postgres', target);
   } finally {
-    await server.stop();
+    await server.destroy();
   }
 }
 

