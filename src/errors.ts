@@ -108,6 +108,216 @@ export class JobTimeoutError extends KairosError {
   }
 }
 
+/**
+ * Why a run's `signal` was aborted when the scheduler shut down with `wait: false` (it is the
+ * signal's `reason`), or why a run still queued in an executor shut down that way never started.
+ */
+export class ShutdownAbortError extends KairosError {
+  constructor(
+    /** Who was shut down: the scheduler (the run was in flight) or the executor (the run was still queued). */
+    readonly by: 'scheduler' | 'executor' = 'scheduler',
+  ) {
+    super(
+      'KAIROS_SHUTDOWN',
+      by === 'scheduler'
+        ? 'the scheduler was shut down with wait: false while this run was in flight'
+        : 'the executor was shut down with wait: false while this run was still queued; it never started',
+    );
+  }
+}
+
+/** A job names an executor the scheduler was not configured with. */
+export class ExecutorLookupError extends KairosError {
+  constructor(
+    readonly executor: string,
+    readonly jobId: string,
+  ) {
+    super(
+      'KAIROS_EXECUTOR_LOOKUP',
+      `job "${jobId}" names executor "${executor}", which this scheduler does not have; configure it in new Scheduler({ executors })`,
+    );
+  }
+}
+
+/** A store method was called while the store is not open (before `start()` or after `shutdown()`). */
+export class StoreClosedError extends KairosError {
+  constructor(
+    readonly jobStore: string,
+    /** The kind of store, as people name it: `'SQLite'`, `'PostgreSQL'`. */
+    readonly storeKind: string,
+  ) {
+    super('KAIROS_STORE_CLOSED', `${storeKind} job store "${jobStore}" is not open; the scheduler opens it in start() and closes it in shutdown()`);
+  }
+}
+
+/** A persistent store could not be opened (the database refused or could not be reached); `cause` says why. */
+export class StoreOpenError extends KairosError {
+  constructor(
+    readonly jobStore: string,
+    readonly storeKind: string,
+    /** Where the store keeps its data, in words: `schema "kairos"`, a file path. */
+    readonly location: string,
+    cause: unknown,
+    /** What to check, e.g. `check the connection string`. */
+    advice: string,
+  ) {
+    super(
+      'KAIROS_STORE_OPEN',
+      `could not open ${storeKind} store "${jobStore}" (${location}): ${cause instanceof Error ? cause.message : String(cause)}; ${advice}`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * A persistent store's tables were migrated by a newer kairos than this one (their schema
+ * version is unknown here), so this process refuses to touch them.
+ */
+export class SchemaTooNewError extends KairosError {
+  constructor(
+    readonly storeKind: string,
+    /** Where the tables are: the SQLite file, the PostgreSQL schema. */
+    readonly location: string,
+    /** The version found in the database. */
+    readonly version: number,
+    /** The newest version this kairos knows. */
+    readonly knownVersion: number,
+    /** What else can be done besides upgrading kairos. */
+    alternative?: string,
+  ) {
+    super(
+      'KAIROS_SCHEMA_TOO_NEW',
+      `the ${storeKind} job store's tables in ${location} are at schema version ${version}, newer than this kairos knows (${knownVersion}): ` +
+        `a newer kairos migrated them; upgrade kairos in this process too${alternative === undefined ? '' : `, or ${alternative}`}`,
+    );
+  }
+}
+
+/** An optional package a feature needs is not installed (or failed to load); the message names the `npm install` to run. */
+export class MissingDependencyError extends KairosError {
+  constructor(
+    /** The npm package, e.g. `pg`. */
+    readonly packageName: string,
+    /** What needs it, e.g. `PostgresJobStore`. */
+    readonly neededBy: string,
+    cause: unknown,
+  ) {
+    super(
+      'KAIROS_MISSING_DEPENDENCY',
+      `${neededBy} needs the "${packageName}" package, which could not be loaded (${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)}); ` +
+        `install it next to kairos: npm install ${packageName}`,
+      { cause },
+    );
+  }
+}
+
+// ------------------------------------------------ WorkerThreadsExecutor
+
+/**
+ * Why a run lost its worker thread:
+ * - `exit`: the thread exited while running the task (the task called `process.exit()`);
+ * - `error`: an error nobody caught ended the thread (thrown from a timer or event handler, or an
+ *   unhandled rejection), outside the promise the task returned;
+ * - `outOfMemory`: the thread went over its `resourceLimits` (`ERR_WORKER_OUT_OF_MEMORY`);
+ * - `startup`: the thread failed to start (bad `execArgv`, a preload module that throws);
+ * - `shutdown`: `shutdown({ wait: false })` terminated the thread, or the run was still queued.
+ */
+export type WorkerFailure = 'exit' | 'error' | 'outOfMemory' | 'startup' | 'shutdown';
+
+/** What {@link WorkerThreadError} knows about the run and the thread. */
+export interface WorkerFailureDetails {
+  jobId?: string | undefined;
+  taskId?: string | undefined;
+  runId?: string | undefined;
+  /** The worker's `threadId`; -1 when the run never reached a thread. */
+  threadId: number;
+  /** The thread's exit code, when it exited. */
+  exitCode?: number | undefined;
+  /** The executor's `resourceLimits`, quoted in the out-of-memory message. */
+  resourceLimits?: object | undefined;
+}
+
+function runName(d: WorkerFailureDetails): string {
+  if (d.jobId === undefined) return 'a run';
+  return `the run of job "${d.jobId}"${d.taskId === undefined ? '' : ` (task "${d.taskId}")`}`;
+}
+
+function messageFor(failure: WorkerFailure, d: WorkerFailureDetails, cause: unknown): string {
+  const because = cause instanceof Error ? `: ${cause.message}` : '';
+  const replaced = 'the executor replaced the worker and goes on with the other runs';
+  switch (failure) {
+    case 'exit':
+      return (
+        `${runName(d)} ended with its worker thread ${d.threadId}, which exited with code ${d.exitCode ?? '?'} before the task settled ` +
+        `(process.exit() in a worker ends only that thread); ${replaced}`
+      );
+    case 'error':
+      return (
+        `${runName(d)} ended with its worker thread ${d.threadId}, killed by an uncaught error${because}; errors thrown outside the ` +
+        `task's returned promise (timers, event handlers, unhandled rejections) end the thread; ${replaced}`
+      );
+    case 'outOfMemory':
+      return (
+        `${runName(d)} ran out of memory in worker thread ${d.threadId}${because}; the executor's resourceLimits are ` +
+        `${JSON.stringify(d.resourceLimits ?? {})}: raise them or make the task use less memory; ${replaced}`
+      );
+    case 'startup':
+      return `a worker thread of WorkerThreadsExecutor failed to start${because}; check the executor's execArgv and resourceLimits options`;
+    case 'shutdown':
+      return d.threadId === -1
+        ? `${runName(d)} never started: it was still queued when WorkerThreadsExecutor.shutdown({ wait: false }) was called`
+        : `${runName(d)} was stopped: WorkerThreadsExecutor.shutdown({ wait: false }) terminated its worker thread ${d.threadId}`;
+  }
+}
+
+/**
+ * A run of `WorkerThreadsExecutor` lost its worker thread, or the executor could not start one.
+ * The scheduler reports it as `jobError`; the executor has already replaced the thread.
+ * Code: `KAIROS_WORKER_THREAD`.
+ */
+export class WorkerThreadError extends KairosError {
+  readonly jobId: string | undefined;
+  readonly taskId: string | undefined;
+  readonly runId: string | undefined;
+  readonly threadId: number;
+  readonly exitCode: number | undefined;
+
+  constructor(
+    /** What happened to the thread. */
+    readonly failure: WorkerFailure,
+    details: WorkerFailureDetails,
+    options?: { cause?: unknown },
+  ) {
+    super('KAIROS_WORKER_THREAD', messageFor(failure, details, options?.cause), options);
+    this.jobId = details.jobId;
+    this.taskId = details.taskId;
+    this.runId = details.runId;
+    this.threadId = details.threadId;
+    this.exitCode = details.exitCode;
+  }
+}
+
+/**
+ * A run was refused because the executor's queue of runs waiting for a worker was full
+ * (`maxQueue`). The run never started; the scheduler reports it as `jobError`.
+ * Code: `KAIROS_EXECUTOR_QUEUE_FULL`.
+ */
+export class ExecutorQueueFullError extends KairosError {
+  constructor(
+    readonly jobId: string,
+    readonly taskId: string,
+    readonly maxQueue: number,
+  ) {
+    super(
+      'KAIROS_EXECUTOR_QUEUE_FULL',
+      `the run of job "${jobId}" (task "${taskId}") was refused: all worker threads are busy and ${maxQueue} runs already wait ` +
+        `(maxQueue); raise the executor's size or maxQueue, or make jobs on it fire less often (maxInstances caps the runs of one job)`,
+    );
+  }
+}
+
+// ---------------------------------------------------- argument errors
+
 /** Fields carried by kairos' argument errors. */
 export interface ArgumentErrorDetails {
   /** The option or field that was wrong, e.g. `hour` or `retry.attempts`. */

@@ -22,7 +22,7 @@ export type { Clock, CancelTimer } from './clock/clock.js';
 
 export { MemoryJobStore } from './stores/memory.js';
 export type { MemoryJobStoreOptions } from './stores/memory.js';
-export { SQLiteJobStore, StoreClosedError } from './stores/sqlite/index.js';
+export { SQLiteJobStore } from './stores/sqlite/index.js';
 export type { SQLiteJobStoreOptions, SQLiteJobStoreTarget, SQLiteJobStoreTuning } from './stores/sqlite/index.js';
 export { PostgresJobStore } from './stores/postgres/index.js';
 export type { PostgresConnection, PostgresJobStoreConfig, PostgresJobStoreOptions } from './stores/postgres/index.js';
@@ -32,22 +32,29 @@ export type {
 
 export { AsyncExecutor } from './executors/async.js';
 export type { AsyncExecutorOptions } from './executors/async.js';
-export { ExecutorQueueFullError, WorkerThreadError, WorkerThreadsExecutor } from './executors/worker-threads.js';
-export type { WorkerFailure, WorkerThreadsExecutorOptions } from './executors/worker-threads.js';
-export type { WorkerFailureDetails } from './executors/worker-pool/errors.js';
+export { WorkerThreadsExecutor } from './executors/worker-threads.js';
+export type { WorkerThreadsExecutorOptions } from './executors/worker-threads.js';
 export type { ExecutionRequest, Executor, ModuleTask, TaskContext, TaskTarget } from './executors/executor.js';
 
 export {
   ConflictingIdError,
+  ExecutorLookupError,
+  ExecutorQueueFullError,
   JobLookupError,
   JobTimeoutError,
   KairosError,
   KairosRangeError,
   KairosTypeError,
   LeaseLostError,
+  MissingDependencyError,
   SchedulerStateError,
+  SchemaTooNewError,
   SerializationError,
+  ShutdownAbortError,
+  StoreClosedError,
+  StoreOpenError,
   TaskLookupError,
+  WorkerThreadError,
 } from './errors.js';
-export type { ArgumentErrorDetails } from './errors.js';
+export type { ArgumentErrorDetails, WorkerFailure, WorkerFailureDetails } from './errors.js';
 export type { DurationLike, DurationObject, InstantLike } from './units.js';

@@ -3,6 +3,7 @@
  * order. Suits I/O-bound tasks; CPU-bound ones belong on `WorkerThreadsExecutor`.
  * @module
  */
+import { ShutdownAbortError } from '../errors.js';
 import { checkInteger } from '../units.js';
 import type { ExecutionRequest, Executor, ModuleTask } from './executor.js';
 import { loadModuleTask } from './load-task.js';
@@ -63,7 +64,7 @@ export class AsyncExecutor implements Executor {
       // Signals are aborted by the scheduler; runs still queued never start.
       for (let i = this.#queueHead; i < this.#queue.length; i++) {
         const w = this.#queue[i]!;
-        w.reject(w.request.context.signal.reason ?? new Error('the executor was shut down'));
+        w.reject(w.request.context.signal.reason ?? new ShutdownAbortError('executor'));
       }
       this.#queue.length = 0;
       this.#queueHead = 0;

@@ -10,16 +10,15 @@
  * @module
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import { KairosTypeError, SchedulerStateError } from '../errors.js';
+import { ExecutorQueueFullError, KairosTypeError, SchedulerStateError, WorkerThreadError } from '../errors.js';
 import type { ExecutionRequest, Executor } from './executor.js';
 import { moduleSpecifier } from './load-task.js';
-import { ExecutorQueueFullError, WorkerThreadError } from './worker-pool/errors.js';
 import { resolveOptions, uncloneableArgument, type WorkerThreadsExecutorOptions } from './worker-pool/options.js';
 import { reviveError, toWireReason, type FromWorker, type ToWorker } from './worker-pool/protocol.js';
 import { WORKER_URL } from './worker-pool/worker-source.js';
 
-export { ExecutorQueueFullError, WorkerThreadError } from './worker-pool/errors.js';
-export type { WorkerFailure } from './worker-pool/errors.js';
+export { ExecutorQueueFullError, WorkerThreadError } from '../errors.js';
+export type { WorkerFailure } from '../errors.js';
 export type { WorkerThreadsExecutorOptions } from './worker-pool/options.js';
 
 /** One run, from `submit()` until it settles. */

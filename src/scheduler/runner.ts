@@ -4,7 +4,7 @@
  * @module
  */
 import type { EventEmitter } from 'eventemitter3';
-import { JobTimeoutError, KairosError, LeaseLostError, TaskLookupError } from '../errors.js';
+import { ExecutorLookupError, JobTimeoutError, LeaseLostError, ShutdownAbortError, TaskLookupError } from '../errors.js';
 import type { Clock } from '../clock/clock.js';
 import type { Executor } from '../executors/executor.js';
 import type { ClaimedRun, JobStore, Logger, RunOutcome } from '../stores/job-store.js';
@@ -61,13 +61,6 @@ export interface RunnerContext {
   executors: Record<string, Executor>;
   /** Called when a failed run's next try is stored, due at `at` (schedule clock). */
   onRetryScheduled(storeName: string, at: number): void;
-}
-
-/** Why a run's signal was aborted when the scheduler shut down without waiting. */
-export class ShutdownAbortError extends KairosError {
-  constructor() {
-    super('KAIROS_SHUTDOWN', 'the scheduler was shut down with wait: false while this run was in flight');
-  }
 }
 
 interface HeldRun {
@@ -137,7 +130,7 @@ export class Runner {
         failed = true;
         error = task === undefined
           ? new TaskLookupError(job.taskId, job.id)
-          : new KairosError('KAIROS_EXECUTOR_LOOKUP', `job "${job.id}" names executor "${job.executor}", which this scheduler does not have; configure it in new Scheduler({ executors })`);
+          : new ExecutorLookupError(job.executor, job.id);
       } else {
         emit('jobSubmitted', base);
         let cancelTimeout: (() => void) | undefined;

@@ -13,7 +13,7 @@
  * @module
  */
 import type { PoolClient } from 'pg';
-import { KairosError } from '../../errors.js';
+import { SchemaTooNewError } from '../../errors.js';
 import type { Names } from './names.js';
 
 /** One step of the schema. `up` is run as a script inside the transaction that claimed `version`. */
@@ -105,7 +105,7 @@ export function migrationSql(m: Migration, names: Names): string {
 /**
  * Brings the schema up to date on `client` (which must not be inside a transaction). Safe to run
  * from several processes at once.
- * @throws KairosError when the database is at a version newer than this code knows
+ * @throws SchemaTooNewError when the database is at a version newer than this code knows
  */
 export async function migrate(client: PoolClient, names: Names): Promise<{ applied: number[] }> {
   const current = await readVersion(client, names);
@@ -166,10 +166,6 @@ async function inTransaction(client: PoolClient, body: () => Promise<void>): Pro
   }
 }
 
-function tooNew(version: number, names: Names): KairosError {
-  return new KairosError(
-    'KAIROS_SCHEMA_TOO_NEW',
-    `the PostgreSQL schema "${names.schemaName}" is at version ${version}, newer than this kairos knows (${LATEST_VERSION}); ` +
-      'upgrade kairos in this process, or point it at another schema with the store option `schema`',
-  );
+function tooNew(version: number, names: Names): SchemaTooNewError {
+  return new SchemaTooNewError('PostgreSQL', `schema "${names.schemaName}"`, version, LATEST_VERSION, 'point it at another schema with the store option `schema`');
 }

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Pool, PoolConfig } from 'pg';
-import { ConflictingIdError, JobLookupError, KairosError, LeaseLostError, SerializationError } from '../../errors.js';
+import { ConflictingIdError, JobLookupError, KairosError, LeaseLostError, SerializationError, StoreClosedError, StoreOpenError } from '../../errors.js';
 import type {
   ClaimedRun,
   JobChanges,
@@ -137,12 +137,7 @@ export class PostgresJobStore implements JobStore {
     } catch (err) {
       await this.#closePool();
       if (err instanceof KairosError) throw err;
-      throw new KairosError(
-        'KAIROS_STORE_OPEN',
-        `could not open PostgreSQL store "${this.#name}" (schema "${this.#names.schemaName}"): ${err instanceof Error ? err.message : String(err)}; ` +
-          'check the connection string or pool settings and that the server is running',
-        { cause: err },
-      );
+      throw new StoreOpenError(this.#name, 'PostgreSQL', `schema "${this.#names.schemaName}"`, err, 'check the connection string or pool settings and that the server is running');
     }
   }
 
@@ -335,7 +330,7 @@ export class PostgresJobStore implements JobStore {
 
   #db(): Pool {
     if (!this.#pool) {
-      throw new KairosError('KAIROS_STORE_CLOSED', `PostgreSQL store "${this.#name}" is not open; it is opened by Scheduler.start()`);
+      throw new StoreClosedError(this.#name, 'PostgreSQL');
     }
     return this.#pool;
   }

@@ -8,6 +8,7 @@
  * @module
  */
 import type { Database } from 'better-sqlite3';
+import { SchemaTooNewError } from '../../errors.js';
 
 /** One step of the schema. `up` is run as a script inside the transaction that claimed `version`. */
 export interface Migration {
@@ -104,7 +105,7 @@ function isPrimaryKeyClash(err: unknown): boolean {
  * Brings the database up to {@link LATEST_VERSION}. Synchronous and safe to run from several
  * processes at once; a SQLITE_BUSY error escapes to the caller, which retries (every step is
  * idempotent). Returns the versions this call applied.
- * @throws Error when the database was migrated by a newer kairos (its version is unknown here)
+ * @throws SchemaTooNewError when the database was migrated by a newer kairos (its version is unknown here)
  */
 export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
   const runImmediate = db.transaction((body: () => boolean) => body());
@@ -115,10 +116,7 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
   const latest = migrations[migrations.length - 1]?.version ?? 0;
   const { newest } = db.prepare('SELECT MAX(version) AS newest FROM kairos_migrations').get() as { newest: number | null };
   if (newest !== null && newest > latest) {
-    throw new Error(
-      `the SQLite job store's schema is at version ${newest}, newer than this kairos knows (${latest}); ` +
-        'a newer kairos migrated this file: upgrade kairos in this process too',
-    );
+    throw new SchemaTooNewError('SQLite', `"${db.name}"`, newest, latest);
   }
   const claim = db.prepare('INSERT INTO kairos_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   const applied: number[] = [];

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { clearInterval, setInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import { ConflictingIdError, JobLookupError, KairosError, KairosTypeError, LeaseLostError, SerializationError } from '../../errors.js';
+import { ConflictingIdError, JobLookupError, KairosTypeError, LeaseLostError, SerializationError, StoreClosedError } from '../../errors.js';
 import type {
   ClaimedRun,
   JobChanges,
@@ -36,13 +36,6 @@ const BUSY_CODES = /^SQLITE_(BUSY|LOCKED)/;
 const MAX_BACKOFF_MS = 500;
 /** A retry of a busy statement is logged as a warning after this many attempts, and every this many after. */
 const WARN_EVERY = 20;
-
-/** Thrown by a store method called while the store is not open. */
-export class StoreClosedError extends KairosError {
-  constructor(readonly jobStore: string) {
-    super('KAIROS_STORE_CLOSED', `SQLite job store "${jobStore}" is not open; the scheduler opens it in start() and closes it in shutdown()`);
-  }
-}
 
 /** SQLite's LIMIT takes an integer; -1 means no limit. */
 function sqlLimit(limit: number): number {
@@ -192,7 +185,7 @@ export class SQLiteJobStore implements JobStore {
         return attempt();
       } catch (err) {
         if (!BUSY_CODES.test(String((err as { code?: unknown }).code))) throw err;
-        if (!stillWanted()) throw new StoreClosedError(this.#name);
+        if (!stillWanted()) throw new StoreClosedError(this.#name, 'SQLite');
         if (tries % WARN_EVERY === 0) {
           this.#logger?.warn(`kairos: SQLite job store "${this.#name}" is still waiting for a lock after ${tries} tries; retrying`);
         }
@@ -216,7 +209,7 @@ export class SQLiteJobStore implements JobStore {
   }
 
   #queries(): Queries {
-    if (!this.#q) throw new StoreClosedError(this.#name);
+    if (!this.#q) throw new StoreClosedError(this.#name, 'SQLite');
     return this.#q;
   }
 
