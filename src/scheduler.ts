@@ -19,6 +19,7 @@ import { resolveDefaults, type JobDefaults, type ResolvedJobOptions } from './sc
 import { Runner } from './scheduler/runner.js';
 import { Dispatcher } from './scheduler/dispatch.js';
 import { TaskRegistry } from './scheduler/tasks.js';
+import { checkKnownKeys, optionKeys } from './options-check.js';
 import { MemoryJobStore } from './stores/memory.js';
 import type { JobStore, Logger } from './stores/job-store.js';
 import { TriggerCache } from './scheduler/trigger-cache.js';
@@ -39,6 +40,8 @@ export interface SchedulerOptions {
   /** Where the scheduler reports what it cannot throw (a listener that threw, a store that failed). @default silent */
   logger?: Logger;
 }
+
+const SCHEDULER_KEYS = optionKeys<SchedulerOptions>()(['timezone', 'clock', 'jobStores', 'executors', 'jobDefaults', 'logger']);
 
 /** `'stopped' | 'running' | 'paused'`. */
 export type SchedulerState = 'stopped' | 'running' | 'paused';
@@ -98,6 +101,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   constructor(options: SchedulerOptions = {}) {
     super();
+    checkKnownKeys(options, SCHEDULER_KEYS, 'Scheduler');
     this.timezone = options.timezone === undefined ? systemTimezone() : checkTimezone(options.timezone, 'timezone');
     this.clock = options.clock ?? new SystemClock();
     this.#lookahead = this.clock instanceof SystemClock ? LOOKAHEAD_MS : 0;

@@ -4,6 +4,7 @@
  * @module
  */
 import { ShutdownAbortError } from '../errors.js';
+import { checkKnownKeys, optionKeys } from '../options-check.js';
 import { checkInteger } from '../units.js';
 import type { ExecutionRequest, Executor, ModuleTask } from './executor.js';
 import { loadModuleTask } from './load-task.js';
@@ -13,6 +14,8 @@ export interface AsyncExecutorOptions {
   /** How many tasks may run at once; further runs wait, first in first out. Minimum: 1. @default 10 */
   concurrency?: number;
 }
+
+const KEYS = optionKeys<AsyncExecutorOptions>()(['concurrency']);
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
@@ -37,6 +40,7 @@ export class AsyncExecutor implements Executor {
   readonly #modules = new Map<string, Promise<(...args: unknown[]) => unknown>>();
 
   constructor(options: AsyncExecutorOptions = {}) {
+    checkKnownKeys(options, KEYS, 'AsyncExecutor');
     this.concurrency = checkInteger(options.concurrency ?? 10, 'concurrency', 1);
   }
 

@@ -4,6 +4,7 @@
  * @module
  */
 import { KairosRangeError, KairosTypeError } from '../errors.js';
+import { checkKnownKeys, optionKeys } from '../options-check.js';
 import type { RetryPolicy } from '../stores/job-store.js';
 import { checkInteger, toMilliseconds, type DurationLike } from '../units.js';
 
@@ -79,27 +80,22 @@ export interface ResolvedJobOptions {
   jitter: number;
 }
 
-const ADD_JOB_KEYS = new Set([
+const ADD_JOB_KEYS = optionKeys<AddJobOptions>()([
   'id', 'name', 'args', 'replaceExisting', 'misfireGraceTime', 'coalesce', 'maxInstances', 'jitter',
   'nextRunTime', 'executor', 'jobStore', 'timeout', 'retry',
 ]);
-const DEFAULT_KEYS = new Set(['misfireGraceTime', 'coalesce', 'maxInstances', 'retry', 'timeout']);
-const CHANGE_KEYS = new Set(['name', 'args', 'misfireGraceTime', 'coalesce', 'maxInstances', 'retry', 'timeout', 'jitter', 'executor', 'nextRunTime']);
+const DEFAULT_KEYS = optionKeys<JobDefaults>()(['misfireGraceTime', 'coalesce', 'maxInstances', 'retry', 'timeout']);
+const CHANGE_KEYS = optionKeys<JobChangesInput>()(['name', 'args', 'misfireGraceTime', 'coalesce', 'maxInstances', 'retry', 'timeout', 'jitter', 'executor', 'nextRunTime']);
+const RETRY_KEYS = optionKeys<RetryOptions>()(['attempts', 'delay', 'factor', 'maxDelay', 'jitter']);
 
-/** Throws a TypeError for an option key that is not in `allowed` (a typo such as `maxInstance`). */
-export function checkKeys(value: object, allowed: Set<string>, field: string, hint = ''): void {
-  for (const key of Object.keys(value)) {
-    if (!allowed.has(key)) {
-      throw new KairosTypeError(`${field}.${key}`, (value as Record<string, unknown>)[key], `one of the options ${[...allowed].join(', ')}`, `"${key}" is not an option${hint}`);
-    }
-  }
-}
-
+/** Refuses an unknown key of `addJob`'s options (a typo such as `maxInstance`, or a trigger argument). */
 export const checkAddJobKeys = (o: object): void =>
-  checkKeys(o, ADD_JOB_KEYS, 'options', '; trigger arguments go in the third argument of addJob');
-export const checkDefaultKeys = (o: object): void => checkKeys(o, DEFAULT_KEYS, 'jobDefaults');
+  void checkKnownKeys(o, ADD_JOB_KEYS, 'options', 'trigger arguments go in the third argument of addJob');
+/** Refuses an unknown key of `jobDefaults`. */
+export const checkDefaultKeys = (o: object): void => void checkKnownKeys(o, DEFAULT_KEYS, 'jobDefaults');
+/** Refuses an unknown key of `modifyJob`'s changes. */
 export const checkChangeKeys = (o: object): void =>
-  checkKeys(o, CHANGE_KEYS, 'changes', '; to change the trigger, use rescheduleJob');
+  void checkKnownKeys(o, CHANGE_KEYS, 'changes', 'to change the trigger, use rescheduleJob');
 
 /**
  * Checks a retry policy and resolves it to milliseconds.
@@ -111,7 +107,7 @@ export function resolveRetry(value: unknown, field = 'retry'): RetryPolicy | nul
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new KairosTypeError(field, value, 'an object { attempts, delay?, factor?, maxDelay?, jitter? } or null');
   }
-  checkKeys(value, new Set(['attempts', 'delay', 'factor', 'maxDelay', 'jitter']), field);
+  checkKnownKeys(value, RETRY_KEYS, field);
   const v = value as RetryOptions;
   const attempts = checkInteger(v.attempts, `${field}.attempts`, 1);
   const delay = toMilliseconds(v.delay ?? 1000, `${field}.delay`);

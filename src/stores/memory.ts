@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConflictingIdError, JobLookupError, LeaseLostError } from '../errors.js';
+import { checkKnownKeys, optionKeys } from '../options-check.js';
 import { IndexedHeap } from './indexed-heap.js';
 import type {
   ClaimedRun,
@@ -33,6 +34,8 @@ export interface MemoryJobStoreOptions {
   leaseClock?: () => number;
 }
 
+const OPTION_KEYS = optionKeys<MemoryJobStoreOptions>()(['leaseDuration', 'leaseClock']);
+
 interface StoredJob {
   record: JobRecord;
   acquiredBy: string | null;
@@ -56,6 +59,7 @@ export class MemoryJobStore implements JobStore {
   readonly #runningRuns = new Set<string>();
 
   constructor(options: MemoryJobStoreOptions = {}) {
+    checkKnownKeys(options, OPTION_KEYS, 'MemoryJobStore');
     this.leaseDuration = options.leaseDuration ?? 30_000;
     this.#leaseClock = options.leaseClock ?? Date.now;
   }

@@ -1,10 +1,11 @@
 /**
  * What every trigger shares: the `startDate`/`endDate`/`timezone`/`jitter` options, their
- * validation, unknown-key detection with a "did you mean" hint, and the JSON form of options.
+ * validation, unknown-key detection (the shared checker of `options-check.ts`), and the JSON form of options.
  * Not exported from the package.
  * @module
  */
-import { KairosRangeError, KairosTypeError } from '../errors.js';
+import { KairosRangeError } from '../errors.js';
+import { checkKnownKeys } from '../options-check.js';
 import { checkTimezone, toMilliseconds, toOptionalDate, type DurationLike, type InstantLike } from '../units.js';
 
 /** Options every trigger takes. */
@@ -50,31 +51,13 @@ export interface Restorable {
   [restoreResolved](timezone: string | undefined, startDate: Date | undefined): unknown;
 }
 
-function camel(key: string): string {
-  return key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
-function suggestion(key: string, allowed: readonly string[]): string | undefined {
-  const c = camel(key);
-  const candidates = [c, c.endsWith('s') ? c.slice(0, -1) : `${c}s`, c.toLowerCase()];
-  const hit = allowed.find((a) => candidates.includes(a) || a.toLowerCase() === c.toLowerCase());
-  return hit === undefined ? undefined : `did you mean "${hit}"?`;
-}
-
 /**
  * Throws a TypeError for an options value that is not a plain object, or for a key the trigger
- * does not know. Mixing up `hours` (interval) and `hour` (cron) is common, hence the hint.
+ * does not know. Mixing up `hours` (interval) and `hour` (cron) is common, hence the "did you
+ * mean" of the shared checker ({@link checkKnownKeys}), which this is.
  */
 export function checkKeys(options: unknown, allowed: readonly string[], what: string): Record<string, unknown> {
-  if (options === null || typeof options !== 'object' || Array.isArray(options) || options instanceof Date) {
-    throw new KairosTypeError(what, options, `an options object with keys among ${allowed.join(', ')}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      throw new KairosTypeError(`${what}.${key}`, (options as Record<string, unknown>)[key], `an option of ${what}: one of ${allowed.join(', ')}`, suggestion(key, allowed) ?? `"${key}" is not an option of ${what}`);
-    }
-  }
-  return options as Record<string, unknown>;
+  return checkKnownKeys(options, allowed, what);
 }
 
 /** Checks and converts the base options. */

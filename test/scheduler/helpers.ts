@@ -22,8 +22,9 @@ afterEach(async () => {
 
 /** A started-later scheduler on a FakeClock in UTC, with every event recorded. */
 export function fakeSetup(options: Partial<SchedulerOptions> & { start?: string } = {}) {
-  const clock = new FakeClock(options.start ?? START);
-  const scheduler = new Scheduler({ timezone: 'UTC', clock, ...options });
+  const { start, ...schedulerOptions } = options; // start is ours: the Scheduler refuses keys it does not know
+  const clock = new FakeClock(start ?? START);
+  const scheduler = new Scheduler({ timezone: 'UTC', clock, ...schedulerOptions });
   open.push(scheduler);
   const log: Recorded[] = [];
   for (const name of EVENTS) scheduler.on(name, (ev: object) => log.push({ name, ev: ev as Record<string, unknown> }));

@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import { KairosTypeError } from '../../errors.js';
+import { checkKnownKeys, optionKeys } from '../../options-check.js';
 import { checkInteger, toMilliseconds, type DurationLike } from '../../units.js';
 import type { ExecutionRequest } from '../executor.js';
 
@@ -46,11 +47,11 @@ export interface WorkerThreadsExecutorOptions {
   execArgv?: string[];
 }
 
+const KEYS = optionKeys<WorkerThreadsExecutorOptions>()(['size', 'maxQueue', 'abortGrace', 'resourceLimits', 'execArgv']);
+
 /** The options with defaults applied, checked once at the constructor. */
 export function resolveOptions(options: WorkerThreadsExecutorOptions) {
-  if (typeof options !== 'object' || options === null) {
-    throw new KairosTypeError('options', options, 'an options object such as { size: 2 }');
-  }
+  checkKnownKeys(options, KEYS, 'WorkerThreadsExecutor');
   const size = checkInteger(options.size ?? Math.max(1, availableParallelism() - 1), 'size', 1);
   const maxQueue = options.maxQueue === Infinity ? Infinity : checkInteger(options.maxQueue ?? 10_000, 'maxQueue', 0);
   const abortGrace = toMilliseconds(options.abortGrace ?? 5_000, 'abortGrace');

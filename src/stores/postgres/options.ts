@@ -5,6 +5,7 @@
  */
 import type { Pool } from 'pg';
 import { KairosRangeError, KairosTypeError } from '../../errors.js';
+import { checkKnownKeys, optionKeys } from '../../options-check.js';
 import { toMilliseconds, type DurationLike } from '../../units.js';
 import { namesFor, type Names } from './names.js';
 
@@ -58,6 +59,9 @@ export type PostgresConnection =
 /** The first argument of the constructor: the connection, optionally with the options. */
 export type PostgresJobStoreConfig = PostgresConnection & PostgresJobStoreOptions;
 
+const OPTION_KEYS = optionKeys<PostgresJobStoreOptions>()(['schema', 'leaseDuration', 'safetyPollInterval', 'maxReconnectDelay', 'poolSize']);
+const CONFIG_KEYS = optionKeys<PostgresJobStoreConfig>()(['connectionString', 'pool', 'schema', 'leaseDuration', 'safetyPollInterval', 'maxReconnectDelay', 'poolSize']);
+
 /** The options after {@link resolveOptions}. */
 export interface ResolvedPostgresOptions {
   connection: PostgresConnection;
@@ -77,6 +81,8 @@ export interface ResolvedPostgresOptions {
 export function resolveOptions(connection: PostgresJobStoreConfig, options: PostgresJobStoreOptions): ResolvedPostgresOptions {
   const expected = '{ connectionString: "postgres://…" } or { pool: new pg.Pool(…) }';
   if (connection === null || typeof connection !== 'object') throw new KairosTypeError('connection', connection, expected);
+  checkKnownKeys(connection, CONFIG_KEYS, 'PostgresJobStore');
+  checkKnownKeys(options, OPTION_KEYS, 'PostgresJobStore');
   const o = { ...connection, ...options };
   let resolved: PostgresConnection;
   if (typeof o.connectionString === 'string' && o.connectionString !== '') resolved = { connectionString: o.connectionString };

@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { KairosRangeError, KairosTypeError } from '../../errors.js';
+import { checkKnownKeys, optionKeys } from '../../options-check.js';
 import { toMilliseconds, type DurationLike } from '../../units.js';
 
 /** Where the store keeps its data: a file it opens itself, or a connection you opened. */
@@ -73,6 +74,8 @@ export interface ResolvedOptions {
   busyTimeout: number;
 }
 
+const OPTION_KEYS = optionKeys<SQLiteJobStoreOptions>()(['path', 'database', 'leaseDuration', 'leaseClock', 'pollInterval', 'busyTimeout']);
+
 /** Converts a duration option to whole ms, with errors naming the option. */
 function durationOption(value: DurationLike | undefined, fallback: number, field: string, positive: boolean): number {
   if (value === undefined) return fallback;
@@ -88,6 +91,7 @@ export function resolveOptions(options: SQLiteJobStoreOptions): ResolvedOptions 
   if (options === null || typeof options !== 'object') {
     throw new KairosTypeError('options', options, 'an object with `path` (a file path) or `database` (a better-sqlite3 connection)');
   }
+  checkKnownKeys(options, OPTION_KEYS, 'SQLiteJobStore');
   const hasPath = options.path !== undefined;
   const hasDatabase = options.database !== undefined;
   if (hasPath === hasDatabase) {
