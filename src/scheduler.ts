@@ -216,11 +216,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.#tasks.register(id, target);
   }
 
-  readonly addJob: JobApi['addJob'] = (...a) => this.#jobs.addJob(...a);
+  // addJob and rescheduleJob are overloaded (typed by trigger alias): forwarded through their loose form.
+  readonly addJob: JobApi['addJob'] = (...a: Parameters<JobApi['addJobLoose']>) => this.#jobs.addJobLoose(...a);
   readonly getJob: JobApi['getJob'] = (...a) => this.#jobs.getJob(...a);
   readonly getJobs: JobApi['getJobs'] = (...a) => this.#jobs.getJobs(...a);
   readonly modifyJob: JobApi['modifyJob'] = (...a) => this.#jobs.modifyJob(...a);
-  readonly rescheduleJob: JobApi['rescheduleJob'] = (...a) => this.#jobs.rescheduleJob(...a);
+  readonly rescheduleJob: JobApi['rescheduleJob'] = (...a: Parameters<JobApi['rescheduleJobLoose']>) => this.#jobs.rescheduleJobLoose(...a);
   readonly pauseJob: JobApi['pauseJob'] = (...a) => this.#jobs.pauseJob(...a);
   readonly resumeJob: JobApi['resumeJob'] = (...a) => this.#jobs.resumeJob(...a);
   readonly removeJob: JobApi['removeJob'] = (...a) => this.#jobs.removeJob(...a);

@@ -9,7 +9,14 @@ import type { Clock } from '../clock/clock.js';
 import { ConflictingIdError, JobLookupError, KairosRangeError, KairosTypeError, SchedulerStateError, TaskLookupError } from '../errors.js';
 import { assertJsonArgs } from '../stores/serialization.js';
 import type { JobChanges, JobRecord, JobStore, Logger } from '../stores/job-store.js';
-import { createTrigger } from '../triggers/index.js';
+import {
+  createTrigger,
+  type CalendarIntervalTriggerOptions,
+  type CronTriggerOptions,
+  type DateTriggerOptions,
+  type IntervalTriggerOptions,
+  type TriggerAlias,
+} from '../triggers/index.js';
 import type { SerializedTrigger, Trigger } from '../triggers/trigger.js';
 import { toDate } from '../units.js';
 import { safeEmit, type SchedulerEvents } from './events.js';
@@ -25,8 +32,7 @@ import {
 import type { TaskRegistry } from './tasks.js';
 import type { TriggerCache } from './trigger-cache.js';
 
-/** A trigger alias and the constructor options of that trigger (crontab text for `'cron'`). */
-export type TriggerAlias = 'date' | 'interval' | 'cron' | 'calendarinterval';
+export type { TriggerAlias };
 
 /** What the job API needs from the scheduler. */
 export interface JobHost {
@@ -77,13 +83,60 @@ export class JobApi {
     this.#host = host;
   }
 
+  // Typed by alias: `triggerArgs` is checked against that trigger's options, so
+  // `addJob(fn, 'cron', { hours: 3 })` does not compile (cron takes `hour`). The alias form is one
+  // generic signature rather than one overload per alias because with more than three failing
+  // overloads TypeScript reports only the last one's error ("string is not assignable to Trigger"),
+  // never the misspelled option.
   /**
-   * Adds a job that runs `task` on `trigger`.
-   * @param task a function, or the id of a task passed to `registerTask`
-   * @param trigger a Trigger, or an alias with `triggerArgs` its constructor options
+   * Adds a job that runs `task` on a trigger given by its alias, with `triggerArgs` the options of
+   * that trigger: `'cron'` takes {@link CronTriggerOptions} or crontab text (5 fields; 6 with seconds
+   * first; 7 with seconds first and year last), `'interval'` {@link IntervalTriggerOptions}, `'date'`
+   * {@link DateTriggerOptions}, `'calendarinterval'` {@link CalendarIntervalTriggerOptions}.
+   * @param task a function, called as `task(...options.args, ctx)`, or the id of a task passed to `registerTask`
+   * @example
+   * scheduler.addJob(fn, 'cron', { hour: 3 });
+   * scheduler.addJob('report', 'cron', '0 3 * * mon-fri', { id: 'report', replaceExisting: true });
+   * scheduler.addJob(fn, 'interval', { minutes: 5 });
+   * scheduler.addJob(fn, 'date', { runDate: '2026-05-01T12:00:00Z' });
+   * scheduler.addJob(fn, 'calendarinterval', { months: 1, hour: 9 });
    * @throws ConflictingIdError, SerializationError, TaskLookupError, TypeError, RangeError
    */
-  async addJob(
+  addJob<A extends TriggerAlias>(
+    task: string | ((...args: never[]) => unknown),
+    trigger: A,
+    triggerArgs: A extends 'cron' ? CronTriggerOptions | string
+      : A extends 'interval' ? IntervalTriggerOptions
+      : A extends 'date' ? DateTriggerOptions
+      : A extends 'calendarinterval' ? CalendarIntervalTriggerOptions
+      : never,
+    options?: AddJobOptions,
+  ): Promise<Job>;
+  /**
+   * Adds a job that runs `task` on a Trigger object, which takes no trigger arguments.
+   * @param task a function, called as `task(...options.args, ctx)`, or the id of a task passed to `registerTask`
+   * @example
+   * scheduler.addJob(fn, new CronTrigger({ hour: 3 }), undefined, { id: 'nightly' });
+   * @throws ConflictingIdError, SerializationError, TaskLookupError, TypeError, RangeError
+   */
+  addJob(task: string | ((...args: never[]) => unknown), trigger: Trigger, triggerArgs?: undefined, options?: AddJobOptions): Promise<Job>;
+  /**
+   * Adds a job that runs `task` on a Trigger object, with the job options third.
+   * @param task a function, called as `task(...options.args, ctx)`, or the id of a task passed to `registerTask`
+   * @example
+   * scheduler.addJob(fn, new CronTrigger({ hour: 3 }), { id: 'nightly' });
+   * @throws ConflictingIdError, SerializationError, TaskLookupError, TypeError, RangeError
+   */
+  addJob(task: string | ((...args: never[]) => unknown), trigger: Trigger, options?: AddJobOptions): Promise<Job>;
+  addJob(task: string | ((...args: never[]) => unknown), trigger: TriggerAlias | Trigger, triggerArgs?: object | string | null, options?: AddJobOptions): Promise<Job> {
+    return this.addJobLoose(task, trigger, triggerArgs, options);
+  }
+
+  /**
+   * `addJob` under one loose signature, for passing on arguments that already matched one of its
+   * overloads (`Scheduler.addJob` forwards its `...args`; a spread cannot pick an overload).
+   */
+  async addJobLoose(
     task: string | ((...args: never[]) => unknown),
     trigger: TriggerAlias | Trigger,
     triggerArgs?: object | string | null,
@@ -183,8 +236,34 @@ export class JobApi {
     return this.#update(found, update, false);
   }
 
-  /** Replaces a job's trigger; its next fire time is computed afresh and pending retries are cancelled. @throws JobLookupError */
-  async rescheduleJob(id: string, trigger: TriggerAlias | Trigger, triggerArgs?: object | string): Promise<Job> {
+  /**
+   * Replaces a job's trigger with one given by its alias and options (typed as in `addJob`); its
+   * next fire time is computed afresh and pending retries are cancelled.
+   * @example
+   * scheduler.rescheduleJob('report', 'cron', { hour: 4 });
+   * @throws JobLookupError, TypeError, RangeError
+   */
+  rescheduleJob<A extends TriggerAlias>(
+    id: string,
+    trigger: A,
+    triggerArgs: A extends 'cron' ? CronTriggerOptions | string
+      : A extends 'interval' ? IntervalTriggerOptions
+      : A extends 'date' ? DateTriggerOptions
+      : A extends 'calendarinterval' ? CalendarIntervalTriggerOptions
+      : never,
+  ): Promise<Job>;
+  /**
+   * Replaces a job's trigger with a Trigger object (no trigger arguments); its next fire time is
+   * computed afresh and pending retries are cancelled.
+   * @throws JobLookupError
+   */
+  rescheduleJob(id: string, trigger: Trigger, triggerArgs?: undefined): Promise<Job>;
+  rescheduleJob(id: string, trigger: TriggerAlias | Trigger, triggerArgs?: object | string): Promise<Job> {
+    return this.rescheduleJobLoose(id, trigger, triggerArgs);
+  }
+
+  /** `rescheduleJob` under one loose signature, for forwarding (as `addJobLoose`). */
+  async rescheduleJobLoose(id: string, trigger: TriggerAlias | Trigger, triggerArgs?: object | string): Promise<Job> {
     const found = await this.#find(id, true);
     await this.#host.releaseHeld(id);
     const now = this.#host.clock.now();
