@@ -9,5 +9,12 @@ export default defineConfig({
     maxWorkers: 2,
     // Builds dist/ when stale: e2e child processes import the package as users do.
     globalSetup: ['test/global-setup.ts'],
+    // Type tests (`*.test-d.ts`: expectTypeOf, @ts-expect-error) are compiled by tsc, never run;
+    // `vitest run` checks them alongside the other tests, and an unused @ts-expect-error fails.
+    typecheck: {
+      enabled: true,
+      include: ['test/**/*.test-d.ts'],
+      tsconfig: './tsconfig.json',
+    },
   },
 });
