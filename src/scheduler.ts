@@ -118,6 +118,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       tasks: this.#tasks,
       executors: this.#executors,
       onRetryScheduled: (_store, at) => this.#announce(at),
+      ownerId: this.ownerId,
     });
     this.#dispatcher = new Dispatcher({ emitter: this, logger: this.#logger, triggers: this.#triggers, runner: this.#runner, ownerId: this.ownerId });
     const host: JobHost = {
@@ -155,7 +156,6 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       for (const entry of this.#stores.values()) {
         await entry.store.open({ name: entry.name, logger: this.#logger });
         entry.unsubscribe = entry.store.subscribe(() => this.#requestWake());
-        if (entry.store.persistent) this.#startMaintenance(entry);
       }
       for (const executor of Object.values(this.#executors)) await executor.start();
       await this.#jobs.flushPending();
@@ -297,10 +297,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   async #rearm(afterFailure: boolean): Promise<void> {
     if (this.#state !== 'running') return;
     let earliest = Infinity;
+    let takeoverIn = Infinity;
     for (const { store } of this.#stores.values()) {
       try {
-        const t = await store.getNextWakeTime();
-        if (t !== null) earliest = Math.min(earliest, t);
+        const wake = await store.getWakeTimes(this.ownerId);
+        if (wake.dueAt !== null) earliest = Math.min(earliest, wake.dueAt);
+        if (wake.takeoverIn !== null) takeoverIn = Math.min(takeoverIn, wake.takeoverIn);
       } catch (err) {
         afterFailure = true;
         this.#logger.error('kairos: could not read the next wake time', err);
@@ -312,6 +314,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     // its own time (see Dispatcher), so wake for it then.
     earliest = earliest - this.#lookahead > now ? earliest - this.#lookahead : earliest;
     earliest = Math.min(earliest, this.#armHint, this.#runner.nextHeldAt ?? Infinity);
+    // A lease another scheduler holds frees its work when it runs out (its holder died or
+    // stalled): wake then and take the work over, whether or not anything else changes. The
+    // delay is real time; on the system clock that is the schedule clock too.
+    earliest = Math.min(earliest, now + takeoverIn);
     if (afterFailure) earliest = Math.min(earliest, now + STORE_RETRY_MS);
     // Work that is due but could not be taken (held by another scheduler) is looked at again
     // shortly, not in a busy loop.
@@ -321,18 +327,20 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   // ---------------------------------------------------------------- leases, shutdown
-  /** Renews leases every third of the lease, in real time; persistent stores are also re-checked for expired leases. */
+  /**
+   * Renews this scheduler's leases every third of the lease, in real time, while it has runs in
+   * flight in the store. (Others' expired leases need no polling: #rearm arms for them.)
+   */
   #startMaintenance(entry: StoreEntry): void {
     if (entry.maintenance) return;
     const every = Math.max(50, Math.floor(entry.store.leaseDuration / 3));
     entry.maintenance = setInterval(() => {
-      if (!entry.store.persistent && this.#runner.size === 0) {
+      if (!this.#runner.holdsLeases) {
         clearInterval(entry.maintenance);
         entry.maintenance = undefined;
         return;
       }
       this.#runner.renew(entry.name, entry.store, this.ownerId).catch((err) => this.#logger.warn(`kairos: renewing leases in store "${entry.name}" failed`, err));
-      if (entry.store.persistent) this.#requestWake();
     }, every);
     entry.maintenance.unref();
   }

@@ -7,7 +7,7 @@
  *   and the time until N runs were claimed, run (no-op task) and their jobs rescheduled, as
  *   counted by `jobExecuted` events: runs per second.
  * - `wakeup`: the store work of one scheduler wakeup with one job due among N stored jobs
- *   (acquireDueJobs, releaseJobs creating its run, claimDueRuns, completeRun, getNextWakeTime:
+ *   (acquireDueJobs, releaseJobs creating its run, claimDueRuns, completeRun, getWakeTimes:
  *   what `Scheduler` does per wakeup), median over K wakeups. The N jobs are written with the
  *   store's own `addJob` (the scheduler would add nothing but the trigger parsing).
  * - `pgboss-dispatch`: pg-boss working off N no-op jobs already queued, on the same server.
@@ -117,7 +117,7 @@ async function wakeup() {
     })));
     const claimed = await store.claimDueRuns(owner, at, 1000);
     for (const c of claimed) await store.completeRun(c.run.runId, /** @type {string} */ (c.run.claimToken), { status: 'succeeded' });
-    await store.getNextWakeTime();
+    await store.getWakeTimes(owner);
     times.push(performance.now() - s);
     if (jobs.length !== 1 || claimed.length !== 1) throw new Error(`wakeup ${w}: ${jobs.length} job(s) acquired, ${claimed.length} run(s) claimed; expected 1 and 1`);
   }

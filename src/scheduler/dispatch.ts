@@ -66,11 +66,14 @@ export class Dispatcher {
     }
     let claimedAny = false;
     for (;;) {
+      // The leases start during the call, so no later than this: the runner measures a claim's
+      // age from here, in case this process stalls before the run starts.
+      const claimedAt = performance.now();
       const claimed = await store.claimDueRuns(ownerId, horizon, BATCH);
       const startAt = clockNow();
       for (const c of claimed) {
-        if (c.run.notBefore <= startAt) runner.start(name, store, c);
-        else runner.hold(name, store, c);
+        if (c.run.notBefore <= startAt) runner.start(name, store, c, claimedAt);
+        else runner.hold(name, store, c, claimedAt);
       }
       claimedAny ||= claimed.length > 0;
       if (claimed.length < BATCH) break;

@@ -61,13 +61,23 @@ export interface RunnerContext {
   executors: Record<string, Executor>;
   /** Called when a failed run's next try is stored, due at `at` (schedule clock). */
   onRetryScheduled(storeName: string, at: number): void;
+  /** The scheduler's id in store leases. */
+  ownerId: string;
 }
 
 interface HeldRun {
   storeName: string;
   store: JobStore;
   claimed: ClaimedRun;
+  claimedAt: number;
 }
+
+/**
+ * A claim older than this share of the lease (by this process's monotonic clock) is checked with
+ * the store before its run starts: the process may have stalled (SIGSTOP, a blocked event loop)
+ * past the lease, and another scheduler may have taken the run over meanwhile.
+ */
+const STALE_CLAIM_SHARE = 0.5;
 
 /**
  * The runs this scheduler has in flight, and how each one ends; also the runs claimed a little
@@ -87,8 +97,12 @@ export class Runner {
     return this.#inFlight.size;
   }
 
-  /** Starts a claimed run; its promise is tracked, never rejected. */
-  start(storeName: string, store: JobStore, { run, job }: ClaimedRun): void {
+  /**
+   * Starts a claimed run; its promise is tracked, never rejected. `claimedAt` is a
+   * `performance.now()` taken before the claim was asked for: a claim older than half its lease
+   * is checked with the store before the run starts (see STALE_CLAIM_SHARE).
+   */
+  start(storeName: string, store: JobStore, { run, job }: ClaimedRun, claimedAt: number): void {
     const controller = new RunAbort();
     const entry: InFlightRun = {
       storeName, store, runId: run.runId, jobId: job.id, claimToken: run.claimToken!, controller, waitsOnClock: false,
@@ -115,6 +129,14 @@ export class Runner {
     };
 
     const execute = async (): Promise<void> => {
+      if (performance.now() - claimedAt > store.leaseDuration * STALE_CLAIM_SHARE) {
+        // Renewing tells whether the claim is still ours; if not, the run is someone else's now.
+        const lost = await store.renewLeases(this.#ctx.ownerId, [{ runId: run.runId, claimToken: entry.claimToken }]);
+        if (lost.length > 0) {
+          emit('jobError', { ...base, error: new LeaseLostError(run.runId, job.id, storeName), willRetry: false });
+          return;
+        }
+      }
       if (job.misfireGraceTime !== null && clock.now().getTime() - run.notBefore > job.misfireGraceTime) {
         // A pending run (a retry, a jittered or taken-over run) that became too late.
         await finish({ status: 'missed' });
@@ -204,11 +226,11 @@ export class Runner {
   }
 
   /** Keeps a claimed run until its `notBefore`; {@link Runner.startDue} starts it. */
-  hold(storeName: string, store: JobStore, claimed: ClaimedRun): void {
+  hold(storeName: string, store: JobStore, claimed: ClaimedRun, claimedAt: number): void {
     const at = claimed.run.notBefore;
     let i = this.#held.length;
     while (i > 0 && this.#held[i - 1]!.claimed.run.notBefore > at) i--;
-    this.#held.splice(i, 0, { storeName, store, claimed });
+    this.#held.splice(i, 0, { storeName, store, claimed, claimedAt });
   }
 
   /** When the earliest held run is due, or null when none is held. */
@@ -223,7 +245,7 @@ export class Runner {
     if (n === 0) return;
     const due = this.#held.slice(0, n);
     this.#held = this.#held.slice(n);
-    for (const h of due) this.start(h.storeName, h.store, h.claimed);
+    for (const h of due) this.start(h.storeName, h.store, h.claimed, h.claimedAt);
   }
 
   /**
@@ -240,12 +262,34 @@ export class Runner {
       })));
   }
 
-  /** Renews the leases of this store's runs; aborts the runs whose lease was lost. */
+  /** True while runs are in flight or held: their leases need renewing. */
+  get holdsLeases(): boolean {
+    return this.#inFlight.size > 0 || this.#held.length > 0;
+  }
+
+  /**
+   * Renews the leases of this store's runs, in flight and held; aborts the runs whose lease was
+   * lost, and drops held runs whose lease was lost (reported as `jobError` with `LeaseLostError`).
+   */
   async renew(storeName: string, store: JobStore, owner: string): Promise<void> {
     const mine = [...this.#inFlight].filter((r) => r.storeName === storeName);
-    if (mine.length === 0) return;
-    const lost = new Set(await store.renewLeases(owner, mine.map((r) => ({ runId: r.runId, claimToken: r.claimToken }))));
+    const held = this.#held.filter((h) => h.storeName === storeName);
+    if (mine.length === 0 && held.length === 0) return;
+    const claims = [
+      ...mine.map((r) => ({ runId: r.runId, claimToken: r.claimToken })),
+      ...held.map((h) => ({ runId: h.claimed.run.runId, claimToken: h.claimed.run.claimToken! })),
+    ];
+    const lost = new Set(await store.renewLeases(owner, claims));
+    if (lost.size === 0) return;
     for (const r of mine) if (lost.has(r.runId)) r.controller.abort(new LeaseLostError(r.runId, r.jobId, storeName));
+    const gone = held.filter((h) => lost.has(h.claimed.run.runId) && this.#held.includes(h));
+    this.#held = this.#held.filter((h) => !gone.includes(h));
+    for (const { claimed: { run, job } } of gone) {
+      safeEmit(this.#ctx.emitter, this.#ctx.logger, 'jobError', {
+        jobId: job.id, jobStore: storeName, scheduledRunTime: new Date(run.scheduledRunTime), runId: run.runId, attempt: run.attempt,
+        error: new LeaseLostError(run.runId, job.id, storeName), willRetry: false,
+      });
+    }
   }
 
   /** Aborts every run in flight (shutdown without waiting). */

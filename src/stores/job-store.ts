@@ -117,6 +117,42 @@ export type RunOutcome =
   /** Keep the run as `pending` for its next try, not before `notBefore`. */
   | { status: 'retry'; attempt: number; notBefore: number };
 
+/**
+ * When a scheduler next has work in a store. Two clocks, two fields: work that becomes due on the
+ * schedule clock, and work that becomes free when a lease held by another scheduler runs out (its
+ * holder died or stalled), which only real time (the store's lease clock) can tell.
+ */
+export interface WakeTimes {
+  /**
+   * The earliest instant (schedule clock, ms) at which there is work `owner` could take: the
+   * smallest `nextRunTime` of a job nobody holds or whose acquisition expired, `notBefore` of a
+   * pending run, or `notBefore` of a running run whose lease expired. `null` when there is none.
+   */
+  dueAt: number | null;
+  /**
+   * In how many ms of real time the earliest lease held by another owner runs out: a job
+   * acquisition (`owner` would then take the job over) or a run in flight (`owner` would take the
+   * run over). `null` when no other owner holds anything. The scheduler arms its timer for it,
+   * so a dead holder's work is taken over when its lease expires, not at the next change.
+   */
+  takeoverIn: number | null;
+}
+
+/**
+ * The rule every store applies to answer {@link JobStore.getWakeTimes}: `due` are schedule-clock
+ * instants (nulls ignored), `leasesUntil` lease-clock instants at which others' leases run out,
+ * `leaseNow` the lease clock now. Leases already expired are not counted here: their work is
+ * due, and the store reports it in `due`.
+ */
+export function earliestWakeTimes(due: Array<number | null | undefined>, leasesUntil: Array<number | null | undefined>, leaseNow: number): WakeTimes {
+  let dueAt: number | null = null;
+  for (const t of due) if (t !== null && t !== undefined && (dueAt === null || t < dueAt)) dueAt = t;
+  let takeoverAt: number | null = null;
+  for (const t of leasesUntil) if (t !== null && t !== undefined && t > leaseNow && (takeoverAt === null || t < takeoverAt)) takeoverAt = t;
+  // Rounded up: waking a fraction of a millisecond before the expiry would find the lease held.
+  return { dueAt, takeoverIn: takeoverAt === null ? null : Math.ceil(takeoverAt - leaseNow) };
+}
+
 /** What the scheduler tells a store when it opens it. */
 export interface StoreOpenContext {
   /** The name the store has in the scheduler's `jobStores`. */
@@ -188,11 +224,11 @@ export interface JobStore {
 
   // --------------------------------------------------------------------- work
   /**
-   * The earliest instant (schedule clock, ms) at which there is work: the smallest `nextRunTime`
-   * of a job, or `notBefore` of a pending run. `null` when there is none. Must not scan: an index
-   * or a heap answers it.
+   * When this scheduler (`owner`) next has work in the store, on both clocks. Must not scan: an
+   * index or a heap answers each part. See {@link WakeTimes}, and {@link earliestWakeTimes},
+   * which every store uses to fold its minima into the answer.
    */
-  getNextWakeTime(): Promise<number | null>;
+  getWakeTimes(owner: string): Promise<WakeTimes>;
   /**
    * Claims up to `limit` jobs whose `nextRunTime <= now`, oldest first, that nobody holds (never
    * acquired, released, or with an expired acquisition; a job `owner` holds is not returned

@@ -20,7 +20,9 @@ import type {
   RunOutcome,
   RunRecord,
   StoreOpenContext,
+  WakeTimes,
 } from './job-store.js';
+import { earliestWakeTimes } from './job-store.js';
 
 /** Options of {@link MemoryJobStore}. */
 export interface MemoryJobStoreOptions {
@@ -116,11 +118,24 @@ export class MemoryJobStore implements JobStore {
     for (const id of [...this.#jobs.keys()]) this.#deleteJob(id);
   }
 
-  async getNextWakeTime(): Promise<number | null> {
-    const a = this.#dueJobs.peekPriority();
-    const b = this.#pendingRuns.peekPriority();
-    if (a === undefined) return b ?? null;
-    return b === undefined ? a : Math.min(a, b);
+  async getWakeTimes(owner: string): Promise<WakeTimes> {
+    const leaseNow = this.#leaseClock();
+    const due = [this.#dueJobs.peekPriority(), this.#pendingRuns.peekPriority()];
+    const held: number[] = [];
+    // Both sets hold only what is in flight (acquired jobs, running runs): small, never all jobs.
+    for (const id of this.#acquired) {
+      const stored = this.#jobs.get(id);
+      if (!stored || stored.acquiredBy === null || stored.record.nextRunTime === null) continue;
+      if (stored.acquiredUntil <= leaseNow) due.push(stored.record.nextRunTime);
+      else if (stored.acquiredBy !== owner) held.push(stored.acquiredUntil);
+    }
+    for (const runId of this.#runningRuns) {
+      const run = this.#runs.get(runId)!;
+      if (run.leaseExpiresAt === null) continue;
+      if (run.leaseExpiresAt <= leaseNow) due.push(run.notBefore);
+      else if (run.owner !== owner) held.push(run.leaseExpiresAt);
+    }
+    return earliestWakeTimes(due, held, leaseNow);
   }
 
   async acquireDueJobs(owner: string, now: number, limit: number): Promise<JobRecord[]> {

@@ -96,17 +96,58 @@ export function describeJobStore(name: string, makeHarness: () => Promise<StoreH
       expect(await store.getJobs()).toEqual([]);
     });
 
-    it('getNextWakeTime is the earliest nextRunTime or pending run', async () => {
-      expect(await store.getNextWakeTime()).toBeNull();
+    it('getWakeTimes: dueAt is the earliest nextRunTime or pending run', async () => {
+      expect((await store.getWakeTimes('me')).dueAt).toBeNull();
       await store.addJob(jobRecord('a', { nextRunTime: min(5) }), { replaceExisting: false });
       await store.addJob(jobRecord('b', { nextRunTime: min(3) }), { replaceExisting: false });
       await store.addJob(jobRecord('p', { nextRunTime: null }), { replaceExisting: false });
-      expect(await store.getNextWakeTime()).toBe(min(3));
+      expect((await store.getWakeTimes('me')).dueAt).toBe(min(3));
       await store.addRun('a', run('a@manual', min(1), { manual: true }));
-      expect(await store.getNextWakeTime()).toBe(min(1));
+      expect((await store.getWakeTimes('me')).dueAt).toBe(min(1));
       await store.updateJob('b', { nextRunTime: min(10) });
       await store.claimDueRuns('me', min(1), 10);
-      expect(await store.getNextWakeTime()).toBe(min(5));
+      expect((await store.getWakeTimes('me')).dueAt).toBe(min(5));
+    });
+
+    it('getWakeTimes: a lease another owner holds is a takeover due when it runs out; its work is due once it has', async () => {
+      await store.addJob(jobRecord('a', { nextRunTime: min(1) }), { replaceExisting: false });
+      await store.addJob(jobRecord('b', { nextRunTime: min(1) }), { replaceExisting: false });
+      expect(await store.acquireDueJobs('holder', min(1), 10)).toHaveLength(2);
+      // Held by another: not due for 'me', but taken over when the acquisition runs out.
+      const held = await store.getWakeTimes('me');
+      expect(held.dueAt).toBeNull();
+      expect(held.takeoverIn).toBeGreaterThan(store.leaseDuration - 5000);
+      expect(held.takeoverIn).toBeLessThanOrEqual(store.leaseDuration);
+      // One's own leases are not something to take over.
+      expect(await store.getWakeTimes('holder')).toEqual({ dueAt: null, takeoverIn: null });
+      await store.releaseJobs('holder', [
+        { jobId: 'a', nextRunTime: min(2), exhausted: false, runs: [run('a@1', min(1))] },
+        { jobId: 'b', nextRunTime: min(2), exhausted: false, runs: [] },
+      ]);
+      expect(await store.claimDueRuns('holder', min(1), 10)).toHaveLength(1);
+      const running = await store.getWakeTimes('me');
+      expect(running.dueAt).toBe(min(2));
+      expect(running.takeoverIn).toBeGreaterThan(store.leaseDuration - 5000);
+      expect(running.takeoverIn).toBeLessThanOrEqual(store.leaseDuration);
+      expect((await store.getWakeTimes('holder')).takeoverIn).toBeNull();
+      // The holder dies: once its lease has run out, the run is due work (at its notBefore) for everyone.
+      await h.expireLeases();
+      expect(await store.getWakeTimes('me')).toEqual({ dueAt: min(1), takeoverIn: null });
+      const [taken] = await store.claimDueRuns('me', min(1), 10);
+      expect([taken!.run.runId, taken!.takenOver, taken!.run.attempt]).toEqual(['a@1', true, 2]);
+      expect((await store.getWakeTimes('holder')).takeoverIn).toBeGreaterThan(0);
+    });
+
+    it('getWakeTimes: an expired acquisition makes its job due again', async () => {
+      await store.addJob(jobRecord('a', { nextRunTime: min(1) }), { replaceExisting: false });
+      await store.addJob(jobRecord('later', { nextRunTime: min(7) }), { replaceExisting: false });
+      await store.acquireDueJobs('dead', min(1), 10);
+      expect(await store.getWakeTimes('me')).toMatchObject({ dueAt: min(7) });
+      await h.expireLeases();
+      expect(await store.getWakeTimes('me')).toEqual({ dueAt: min(1), takeoverIn: null });
+      expect((await store.acquireDueJobs('me', min(1), 10)).map((j) => j.id)).toEqual(['a']);
+      expect(await store.releaseJobs('dead', [{ jobId: 'a', nextRunTime: min(2), exhausted: false, runs: [run('a@1', min(1))] }]))
+        .toEqual([{ jobId: 'a', created: [], refused: [], removed: false }]);
     });
 
     it('acquires due jobs oldest first, within the limit, once', async () => {
@@ -195,7 +236,7 @@ export function describeJobStore(name: string, makeHarness: () => Promise<StoreH
       await store.releaseJobs('me', [{ jobId: 'a', nextRunTime: min(2), exhausted: false, runs: [run('a@1', min(1))] }]);
       const [c] = await store.claimDueRuns('me', min(1), 10);
       await store.completeRun('a@1', c!.run.claimToken!, { status: 'retry', attempt: 2, notBefore: min(1) + 5000 });
-      expect(await store.getNextWakeTime()).toBe(min(1) + 5000);
+      expect((await store.getWakeTimes('me')).dueAt).toBe(min(1) + 5000);
       expect(await store.claimDueRuns('me', min(1) + 4999, 10)).toEqual([]);
       await store.acquireDueJobs('me', min(2), 10);
       const [res] = await store.releaseJobs('me', [{ jobId: 'a', nextRunTime: min(3), exhausted: false, runs: [run('a@2', min(2))] }]);
@@ -241,7 +282,7 @@ export function describeJobStore(name: string, makeHarness: () => Promise<StoreH
       const [c] = await store.claimDueRuns('me', min(1), 10);
       await store.removeJob('a');
       await store.completeRun('a@1', c!.run.claimToken!, { status: 'retry', attempt: 2, notBefore: min(2) });
-      expect(await store.getNextWakeTime()).toBeNull();
+      expect((await store.getWakeTimes('me')).dueAt).toBeNull();
     });
 
     it('acquires neither paused nor future jobs; a released job is due again at its new nextRunTime', async () => {
@@ -249,7 +290,7 @@ export function describeJobStore(name: string, makeHarness: () => Promise<StoreH
       await store.addJob(jobRecord('later', { nextRunTime: min(2) }), { replaceExisting: false });
       await store.addJob(jobRecord('paused', { nextRunTime: null }), { replaceExisting: false });
       expect((await store.acquireDueJobs('me', min(1), 10)).map((j) => j.id)).toEqual(['due']);
-      expect(await store.getNextWakeTime()).toBe(min(2));
+      expect((await store.getWakeTimes('me')).dueAt).toBe(min(2));
       await store.releaseJobs('me', [{ jobId: 'due', nextRunTime: min(3), exhausted: false, runs: [] }]);
       expect((await store.acquireDueJobs('me', min(2), 10)).map((j) => j.id)).toEqual(['later']);
       expect((await store.acquireDueJobs('me', min(3), 10)).map((j) => j.id)).toEqual(['due']);
@@ -303,7 +344,7 @@ export function describeJobStore(name: string, makeHarness: () => Promise<StoreH
       await h.expireLeases();
       expect(await store.claimDueRuns('other', min(10), 10)).toEqual([]);
       expect(await store.getRuns('b')).toEqual([]);
-      expect(await store.getNextWakeTime()).toBeNull();
+      expect((await store.getWakeTimes('me')).dueAt).toBeNull();
     });
 
     it('keeps jobs and pending runs across a reopen (persistent stores)', async (ctx) => {

@@ -87,13 +87,13 @@ describe('PostgresJobStore across a server restart', () => {
       ),
     );
     expect(isConnectionError(failed)).toBe(true);
-    expect(await store.getNextWakeTime()).toBe(min(1));
-    expect(await other.getNextWakeTime()).toBe(min(5));
+    expect((await store.getWakeTimes('me')).dueAt).toBe(min(1));
+    expect((await other.getWakeTimes('other')).dueAt).toBe(min(5));
     expect(await other.acquireDueJobs('other', min(1), 10)).toEqual([]);
     expect((await store.acquireDueJobs('me', min(1), 10)).map((j) => j.id)).toEqual(['a']);
     const [res] = await store.releaseJobs('me', [{ jobId: 'a', nextRunTime: min(2), exhausted: false, runs: [{ runId: 'a@1', scheduledRunTime: min(1), notBefore: min(1) }] }]);
     expect(res!.created).toEqual(['a@1']);
-    expect(await store.getNextWakeTime()).toBe(min(1)); // the pending run
+    expect((await store.getWakeTimes('me')).dueAt).toBe(min(1)); // the pending run
   });
 
   it('the LISTEN connection polls while the server is down and wakes its listener when it is back', async () => {

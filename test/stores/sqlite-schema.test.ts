@@ -83,7 +83,11 @@ const WHOLE_TABLE: ReadonlySet<QueryName> = new Set(['selectJobs', 'deleteAllJob
 const HOT: Partial<Record<QueryName, RegExp[]>> = {
   selectDueJobs: [/^SEARCH kairos_jobs USING INDEX kairos_jobs_due \(next_run_time>\? AND next_run_time<\?\)$/],
   selectExpiredAcquisitions: [/^SEARCH kairos_jobs USING INDEX kairos_jobs_acquired \(acquired_until<\?\)$/],
-  selectNextWakeTime: [/^SEARCH kairos_jobs USING INDEX kairos_jobs_due/, /^SEARCH kairos_runs USING (COVERING )?INDEX kairos_runs_pending/],
+  selectWakeTimes: [
+    /^SEARCH kairos_jobs USING (COVERING )?INDEX kairos_jobs_due/, /^SEARCH kairos_runs USING (COVERING )?INDEX kairos_runs_pending/,
+    /^SEARCH kairos_jobs USING INDEX kairos_jobs_acquired \(acquired_until<\?\)$/, /^SEARCH kairos_jobs USING INDEX kairos_jobs_acquired \(acquired_until>\?\)$/,
+    /^SEARCH kairos_runs USING INDEX kairos_runs_leases \(lease_expires_at<\?\)$/, /^SEARCH kairos_runs USING INDEX kairos_runs_leases \(lease_expires_at>\?\)$/,
+  ],
   selectPendingRuns: [/^SEARCH kairos_runs USING INDEX kairos_runs_pending \(not_before<\?\)$/],
   selectExpiredLeases: [/^SEARCH kairos_runs USING INDEX kairos_runs_leases \(lease_expires_at<\?\)$/],
   countScheduledRuns: [/^SEARCH kairos_runs USING INDEX kairos_runs_live_by_job \(job_id=\?\)$/],
@@ -127,7 +131,7 @@ describe('at 1,000,000 stored jobs', () => {
       expect(explain(db, SQL.selectDueJobs).join(' ')).not.toMatch(/TEMP B-TREE/);
       expect(explain(db, SQL.selectPendingRuns).join(' ')).not.toMatch(/TEMP B-TREE/);
 
-      expect(await store.getNextWakeTime()).toBe(T0 + 1000);
+      expect((await store.getWakeTimes('me')).dueAt).toBe(T0 + 1000);
       const acquired = await store.acquireDueJobs('me', T0 + 6000, 100);
       expect(acquired.map((j) => j.nextRunTime)).toEqual([T0 + 1000, T0 + 2000, T0 + 3000, T0 + 4000, T0 + 5000, T0 + 6000]);
       const results = await store.releaseJobs('me', acquired.map((j) => ({
@@ -139,7 +143,7 @@ describe('at 1,000,000 stored jobs', () => {
       // 5 pending runs of the bulk insert (not_before T0+1500 … T0+5500) and the 6 just created.
       expect(claimed).toHaveLength(11);
       for (const c of claimed) await store.completeRun(c.run.runId, c.run.claimToken!, { status: 'succeeded' });
-      expect(await store.getNextWakeTime()).toBe(T0 + 6500);
+      expect((await store.getWakeTimes('me')).dueAt).toBe(T0 + 6500);
     } finally {
       db.close();
       await store.close();

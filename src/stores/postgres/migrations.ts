@@ -89,6 +89,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runs_job ON :schema.runs (job_id, scheduled_run_time);
     `,
   },
+  {
+    version: 2,
+    name: 'jobs by acquisition expiry',
+    up: `
+      -- Held jobs by acquisition expiry (lease time): a scheduler arms its timer for the earliest
+      -- acquisition another holds, so that a holder's death is noticed when its lease runs out.
+      CREATE INDEX jobs_acquired ON :schema.jobs (acquired_until) WHERE acquired_by IS NOT NULL;
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -21,6 +21,7 @@ import type {
   RunOutcome,
   RunRecord,
   StoreOpenContext,
+  WakeTimes,
 } from '../job-store.js';
 import { Batcher } from './batcher.js';
 import { inTransaction, isConnectionError } from './connection.js';
@@ -64,7 +65,7 @@ export class PostgresJobStore implements JobStore {
   readonly #owners = new Set<string>();
   /**
    * Jobs acquired by this instance whose release failed (connection lost): still held in the
-   * database until their acquisition expires, so `getNextWakeTime` looks at them explicitly and
+   * database until their acquisition expires, so `getWakeTimes` looks at them explicitly and
    * the scheduler re-acquires them at once instead of after `leaseDuration`.
    */
   readonly #unreleased = new Set<string>();
@@ -211,13 +212,13 @@ export class PostgresJobStore implements JobStore {
 
   // ---------------------------------------------------------------------- work
 
-  async getNextWakeTime(): Promise<number | null> {
+  async getWakeTimes(owner: string): Promise<WakeTimes> {
     const db = this.#db();
     if (this.#unreleased.size > 0) {
       const held = new Set(await this.#q.stillHeld(db, [...this.#unreleased], [...this.#owners]));
       for (const id of this.#unreleased) if (!held.has(id)) this.#unreleased.delete(id);
     }
-    return this.#q.nextWakeTime(db, [...this.#unreleased], [...this.#owners]);
+    return this.#q.wakeTimes(db, owner, [...this.#unreleased], [...this.#owners]);
   }
 
   async acquireDueJobs(owner: string, now: number, limit: number): Promise<JobRecord[]> {

@@ -21,7 +21,7 @@
  * @module
  */
 import type { QueryResult, QueryResultRow } from 'pg';
-import type { JobChanges, JobRecord, JobRelease, NewRun, RunRecord } from '../job-store.js';
+import { earliestWakeTimes, type JobChanges, type JobRecord, type JobRelease, type NewRun, type RunRecord, type WakeTimes } from '../job-store.js';
 import type { Names } from './names.js';
 import {
   FIELD_COLUMNS,
@@ -103,11 +103,13 @@ export function createQueries(n: Names, self: string) {
       dropped AS (DELETE FROM ${R} WHERE state = 'pending')
       SELECT ${notify('$1', '$2')}`,
     /**
-     * The earliest work: a scheduled job nobody holds (or whose holder's acquisition expired),
-     * a pending run, or a running run whose lease expired (its holder died: claimDueRuns takes
-     * it over at once). Each term reads the first entries of one partial index.
+     * The parts of JobStore.getWakeTimes, each the first entries of one partial index: work due (a
+     * job nobody holds or whose acquisition expired, a pending run, a running run whose lease
+     * expired, a job this instance could not release), and the earliest lease another owner holds
+     * ($3; jobs_acquired, runs_running), whose expiry frees work. Lease instants are the
+     * server's clock, as epoch ms, with the server's now() to measure them against.
      */
-    nextWakeTime: `
+    wakeTimes: `
       SELECT LEAST(
         (SELECT next_run_time FROM ${J}
           WHERE next_run_time IS NOT NULL AND (acquired_by IS NULL OR acquired_until <= now())
@@ -115,7 +117,16 @@ export function createQueries(n: Names, self: string) {
         (SELECT not_before FROM ${R} WHERE state = 'pending' ORDER BY not_before LIMIT 1),
         (SELECT min(not_before) FROM ${R} WHERE state = 'running' AND lease_expires_at <= now()),
         (SELECT min(next_run_time) FROM ${J} WHERE id = ANY($1::text[]) AND acquired_by = ANY($2::text[]))
-      ) AS t`,
+      ) AS due_at,
+      extract(epoch FROM now())::float8 * 1000 AS lease_now,
+      extract(epoch FROM LEAST(
+        (SELECT acquired_until FROM ${J}
+          WHERE acquired_by IS NOT NULL AND acquired_until > now() AND acquired_by <> $3 AND next_run_time IS NOT NULL
+          ORDER BY acquired_until LIMIT 1),
+        (SELECT lease_expires_at FROM ${R}
+          WHERE state = 'running' AND lease_expires_at > now() AND owner <> $3
+          ORDER BY lease_expires_at LIMIT 1)
+      ))::float8 * 1000 AS held_until`,
     /** Jobs this instance acquired but could not release (see the store's `#unreleased`). */
     stillHeld: `SELECT id FROM ${J} WHERE id = ANY($1::text[]) AND acquired_by = ANY($2::text[])`,
     acquireDueJobs: `
@@ -302,10 +313,11 @@ export function createQueries(n: Names, self: string) {
     async deleteAllJobs(db: Queryable): Promise<void> {
       await q(db, 'deleteAllJobs', [channel, self]);
     },
-    /** See `sql.nextWakeTime`; `unreleased` are jobs held by `owners` of this instance after a failed release. */
-    async nextWakeTime(db: Queryable, unreleased: string[], owners: string[]): Promise<number | null> {
-      const { rows } = await q<{ t: number | null }>(db, 'nextWakeTime', [unreleased, owners]);
-      return rows[0]?.t ?? null;
+    /** See `sql.wakeTimes`; `unreleased` are jobs held by `owners` of this instance after a failed release. */
+    async wakeTimes(db: Queryable, owner: string, unreleased: string[], owners: string[]): Promise<WakeTimes> {
+      const { rows } = await q<{ due_at: number | null; lease_now: number; held_until: number | null }>(db, 'wakeTimes', [unreleased, owners, owner]);
+      const row = rows[0]!;
+      return earliestWakeTimes([row.due_at], [row.held_until], row.lease_now);
     },
     async stillHeld(db: Queryable, ids: string[], owners: string[]): Promise<string[]> {
       return (await q<{ id: string }>(db, 'stillHeld', [ids, owners])).rows.map((r) => r.id);

@@ -11,6 +11,16 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { JobFields, JobRow, RunRow } from './rows.js';
 
+/** The minima `selectWakeTimes` reads (epoch ms; schedule clock for the first four, lease clock for the rest). */
+export interface WakeTimeRow {
+  freeJob: number | null;
+  pendingRun: number | null;
+  expiredJob: number | null;
+  expiredRun: number | null;
+  heldJobUntil: number | null;
+  heldRunUntil: number | null;
+}
+
 const JOB_COLUMNS =
   'id, name, task_id, trigger, args, next_run_time, exhausted, misfire_grace_time, coalesce, max_instances, jitter, executor, timeout, retry';
 const JOB_VALUES =
@@ -45,13 +55,24 @@ export const SQL = {
   acquireJob: 'UPDATE kairos_jobs SET acquired_by = @owner, acquired_until = @until WHERE id = @id',
   releaseJob:
     'UPDATE kairos_jobs SET next_run_time = @nextRunTime, exhausted = @exhausted, acquired_by = NULL, acquired_until = NULL WHERE id = @id',
-  /** The earliest work: one seek in kairos_jobs_due and one in kairos_runs_pending. */
-  selectNextWakeTime: `
-    SELECT MIN(t) FROM (
-      SELECT MIN(next_run_time) AS t FROM kairos_jobs WHERE next_run_time IS NOT NULL AND acquired_by IS NULL
-      UNION ALL
-      SELECT MIN(not_before) AS t FROM kairos_runs WHERE state = 'pending'
-    )`,
+  /**
+   * The parts of JobStore.getWakeTimes, each one seek or a short range scan of a partial index:
+   * work due (free jobs, pending runs, and the work of leases already expired), and the earliest
+   * lease another owner holds (kairos_jobs_acquired, kairos_runs_leases), whose expiry frees work.
+   */
+  selectWakeTimes: `
+    SELECT
+      (SELECT MIN(next_run_time) FROM kairos_jobs WHERE next_run_time IS NOT NULL AND acquired_by IS NULL) AS freeJob,
+      (SELECT MIN(not_before) FROM kairos_runs WHERE state = 'pending') AS pendingRun,
+      (SELECT MIN(next_run_time) FROM kairos_jobs
+        WHERE acquired_by IS NOT NULL AND acquired_until <= @leaseNow AND next_run_time IS NOT NULL) AS expiredJob,
+      (SELECT MIN(not_before) FROM kairos_runs WHERE state = 'running' AND lease_expires_at <= @leaseNow) AS expiredRun,
+      (SELECT acquired_until FROM kairos_jobs
+        WHERE acquired_by IS NOT NULL AND acquired_until > @leaseNow AND acquired_by <> @owner AND next_run_time IS NOT NULL
+        ORDER BY acquired_until LIMIT 1) AS heldJobUntil,
+      (SELECT lease_expires_at FROM kairos_runs
+        WHERE state = 'running' AND lease_expires_at > @leaseNow AND owner <> @owner
+        ORDER BY lease_expires_at LIMIT 1) AS heldRunUntil`,
 
   // ------------------------------------------------------------------- runs
   insertRun:
@@ -94,7 +115,7 @@ export type QueryName = keyof typeof SQL;
 /** The store's queries as named functions over statements prepared on `db`. */
 export function prepareQueries(db: Database) {
   const st = Object.fromEntries(Object.entries(SQL).map(([name, sql]) => [name, db.prepare(sql)])) as Record<QueryName, Statement>;
-  for (const name of ['countScheduledRuns', 'countLiveRuns', 'selectNextWakeTime', 'dataVersion', 'runExists'] as const) st[name].pluck();
+  for (const name of ['countScheduledRuns', 'countLiveRuns', 'dataVersion', 'runExists'] as const) st[name].pluck();
 
   return {
     insertJob: (row: JobFields): void => void st.insertJob.run(row),
@@ -110,7 +131,7 @@ export function prepareQueries(db: Database) {
     acquireJob: (id: string, owner: string, until: number): void => void st.acquireJob.run({ id, owner, until }),
     releaseJob: (id: string, nextRunTime: number | null, exhausted: boolean): void =>
       void st.releaseJob.run({ id, nextRunTime, exhausted: exhausted ? 1 : 0 }),
-    selectNextWakeTime: () => st.selectNextWakeTime.get() as number | null,
+    selectWakeTimes: (owner: string, leaseNow: number) => st.selectWakeTimes.get({ owner, leaseNow }) as WakeTimeRow,
 
     insertRun: (run: { runId: string; jobId: string; scheduledRunTime: number; attempt: number; notBefore: number; manual: boolean; createdAt: number }): void =>
       void st.insertRun.run({ ...run, manual: run.manual ? 1 : 0 }),

@@ -24,7 +24,9 @@ import type {
   RunOutcome,
   RunRecord,
   StoreOpenContext,
+  WakeTimes,
 } from '../job-store.js';
+import { earliestWakeTimes } from '../job-store.js';
 import { assertJsonArgs } from '../serialization.js';
 import { TurnBatch } from './batch.js';
 import { migrate } from './migrations.js';
@@ -272,8 +274,10 @@ export class SQLiteJobStore implements JobStore {
 
   // --------------------------------------------------------------------- work
 
-  async getNextWakeTime(): Promise<number | null> {
-    return this.#read((q) => q.selectNextWakeTime());
+  async getWakeTimes(owner: string): Promise<WakeTimes> {
+    const leaseNow = this.#leaseClock();
+    const w = await this.#read((q) => q.selectWakeTimes(owner, leaseNow));
+    return earliestWakeTimes([w.freeJob, w.pendingRun, w.expiredJob, w.expiredRun], [w.heldJobUntil, w.heldRunUntil], leaseNow);
   }
 
   async acquireDueJobs(owner: string, now: number, limit: number): Promise<JobRecord[]> {
