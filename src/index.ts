@@ -28,7 +28,9 @@ export { PostgresJobStore } from './stores/postgres/index.js';
 export type { PostgresConnection, PostgresJobStoreConfig, PostgresJobStoreOptions } from './stores/postgres/index.js';
 export type {
   ClaimedRun, JobChanges, JobRecord, JobRelease, JobReleaseResult, JobStore, Logger, NewRun, RetryPolicy, RunOutcome, RunRecord, StoreOpenContext,
+  WakeTimes,
 } from './stores/job-store.js';
+export { earliestWakeTimes } from './stores/job-store.js';
 
 export { AsyncExecutor } from './executors/async.js';
 export type { AsyncExecutorOptions } from './executors/async.js';
