@@ -7,7 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Scheduler, SQLiteJobStore } from 'kairos';
+import { Scheduler } from 'kairos';
+import { SQLiteJobStore } from 'kairos/sqlite';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'kairos-demo-'));
 const file = path.join(dir, 'jobs.sqlite');

@@ -11,7 +11,8 @@
 // shut down and the parent checks that every fire time ran exactly once. Exits by itself (~8 s).
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { PostgresJobStore, Scheduler } from 'kairos';
+import { Scheduler } from 'kairos';
+import { PostgresJobStore } from 'kairos/postgres';
 
 const hms = (d) => d.toISOString().slice(11, 23);
 

@@ -22,10 +22,12 @@ export type { Clock, CancelTimer } from './clock/clock.js';
 
 export { MemoryJobStore } from './stores/memory.js';
 export type { MemoryJobStoreOptions } from './stores/memory.js';
-export { SQLiteJobStore } from './stores/sqlite/index.js';
-export type { SQLiteJobStoreOptions, SQLiteJobStoreTarget, SQLiteJobStoreTuning } from './stores/sqlite/index.js';
-export { PostgresJobStore } from './stores/postgres/index.js';
-export type { PostgresConnection, PostgresJobStoreConfig, PostgresJobStoreOptions } from './stores/postgres/index.js';
+// The persistent stores' preferred homes are 'kairos/sqlite' and 'kairos/postgres'; these are the
+// same classes, kept here for compatibility. Neither module loads its driver until a store opens.
+export { SQLiteJobStore } from './sqlite.js';
+export type { SQLiteJobStoreOptions, SQLiteJobStoreTarget, SQLiteJobStoreTuning } from './sqlite.js';
+export { PostgresJobStore } from './postgres.js';
+export type { PostgresConnection, PostgresJobStoreConfig, PostgresJobStoreOptions } from './postgres.js';
 export type {
   ClaimedRun, JobChanges, JobRecord, JobRelease, JobReleaseResult, JobStore, Logger, NewRun, RetryPolicy, RunOutcome, RunRecord, StoreOpenContext,
   WakeTimes,

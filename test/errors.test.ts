@@ -2,7 +2,8 @@
  * Every error a user can meet is exported from 'kairos', extends KairosError and has a stable
  * code (hardening issue, point 5); then each of the newer classes met through the API: a shutdown
  * without waiting, an executor the scheduler lacks, a closed store, a schema newer than the
- * library (the same class for SQLite and PostgreSQL), a store that cannot be opened.
+ * library (the same class for SQLite and PostgreSQL), a store that cannot be opened, a driver
+ * that cannot be loaded.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import {
   ExecutorLookupError,
   FakeClock,
   KairosError,
+  MissingDependencyError,
   PostgresJobStore,
   Scheduler,
   SchemaTooNewError,
@@ -27,7 +29,9 @@ import {
   type TaskContext,
 } from '../src/index.js';
 import { LATEST_VERSION as PG_LATEST } from '../src/stores/postgres/migrations.js';
+import { loadPgDriver } from '../src/stores/postgres/driver.js';
 import { LATEST_VERSION as SQLITE_LATEST } from '../src/stores/sqlite/migrations.js';
+import { loadSqliteDriver } from '../src/stores/sqlite/driver.js';
 import { startTestPostgres, type TestPostgres } from './helpers/postgres.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -170,6 +174,20 @@ describe('met through the API', () => {
     expect(err).toMatchObject({ code: 'KAIROS_SCHEMA_TOO_NEW', storeKind: 'SQLite', version: SQLITE_LATEST + 1, knownVersion: SQLITE_LATEST });
     expect((err as Error).message).toContain(path);
     expect(scheduler.state).toBe('stopped');
+  });
+
+  it('a driver that cannot be loaded: MissingDependencyError naming the npm install', async () => {
+    const notFound = Object.assign(new Error("Cannot find package 'pg' imported from /app/node_modules/kairos/dist/stores/postgres/driver.js"), { code: 'ERR_MODULE_NOT_FOUND' });
+    const err = await loadPgDriver(() => Promise.reject(notFound)).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(MissingDependencyError);
+    expect(err).toMatchObject({ code: 'KAIROS_MISSING_DEPENDENCY', packageName: 'pg', neededBy: 'PostgresJobStore', cause: notFound });
+    expect((err as Error).message).toMatch(/PostgresJobStore needs the "pg" package.*Cannot find package 'pg'.*npm install pg$/);
+    expect(() => loadSqliteDriver(() => {
+      throw new Error("Cannot find module 'better-sqlite3'");
+    })).toThrow(/npm install better-sqlite3/);
+    // and the real loaders find the real packages
+    expect((await loadPgDriver()).Pool).toBe(pg.Pool);
+    expect(loadSqliteDriver()).toBe(Database);
   });
 });
 

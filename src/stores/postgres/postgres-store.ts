@@ -6,7 +6,6 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import type { Pool, PoolConfig } from 'pg';
 import { ConflictingIdError, JobLookupError, KairosError, LeaseLostError, SerializationError, StoreClosedError, StoreOpenError } from '../../errors.js';
 import type {
@@ -25,6 +24,7 @@ import type {
 } from '../job-store.js';
 import { Batcher } from './batcher.js';
 import { inTransaction, isConnectionError } from './connection.js';
+import { loadPgDriver, type PgDriver } from './driver.js';
 import { migrate } from './migrations.js';
 import type { Names } from './names.js';
 import { ChangeNotifier } from './notifications.js';
@@ -57,6 +57,8 @@ export class PostgresJobStore implements JobStore {
   /** Payload of this instance's notifications, so that it ignores its own. */
   readonly #self = randomUUID();
   #pool: Pool | null = null;
+  /** The `pg` module, imported by the first `open()` (it is an optional peer dependency). */
+  #pg: PgDriver | null = null;
   #name = 'postgres';
   #logger: Logger = SILENT;
   #notifier: ChangeNotifier | null = null;
@@ -105,6 +107,8 @@ export class PostgresJobStore implements JobStore {
     this.#name = context.name;
     this.#logger = context.logger;
     if (this.#pool) return;
+    const pg = (this.#pg ??= await loadPgDriver());
+    if (this.#pool) return; // opened by a concurrent call meanwhile
     const pool =
       this.#connection.pool ??
       new pg.Pool({
@@ -337,7 +341,8 @@ export class PostgresJobStore implements JobStore {
   }
 
   async #startNotifier(): Promise<void> {
-    if (this.#notifier || !this.#pool) return;
+    if (this.#notifier || !this.#pool || !this.#pg) return;
+    const pg = this.#pg;
     const base: PoolConfig = this.#connection.pool ? { ...this.#connection.pool.options } : { connectionString: this.#connection.connectionString };
     const notifier = new ChangeNotifier({
       createClient: () => new pg.Client({ ...base, keepAlive: true, keepAliveInitialDelayMillis: 10_000, application_name: 'kairos-listen' }),

@@ -6,10 +6,10 @@
  * type settings of the application.
  * @module
  */
-import pg from 'pg';
 import type { CustomTypesConfig } from 'pg';
 import type { JobRecord, RetryPolicy, RunRecord } from '../job-store.js';
 import type { SerializedTrigger } from '../../triggers/trigger.js';
+import { loadedPgTypes } from './driver.js';
 
 const INT8 = 20;
 const JSON_OID = 114;
@@ -19,7 +19,7 @@ export const TYPE_PARSERS: CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
     if (oid === INT8) return (text: string) => Number(text);
     if (oid === JSON_OID) return (text: string) => JSON.parse(text) as unknown;
-    return pg.types.getTypeParser(oid, format as 'text');
+    return loadedPgTypes().getTypeParser(oid, format as 'text');
   }) as CustomTypesConfig['getTypeParser'],
 };
 

@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { clearInterval, setInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { ConflictingIdError, JobLookupError, KairosTypeError, LeaseLostError, SerializationError, StoreClosedError } from '../../errors.js';
 import type {
   ClaimedRun,
@@ -29,6 +29,7 @@ import type {
 import { earliestWakeTimes } from '../job-store.js';
 import { assertJsonArgs } from '../serialization.js';
 import { TurnBatch } from './batch.js';
+import { loadSqliteDriver } from './driver.js';
 import { migrate } from './migrations.js';
 import { resolveOptions, type SQLiteJobStoreOptions, type SQLiteJobStoreTarget } from './options.js';
 import { prepareQueries, type Queries } from './queries.js';
@@ -100,7 +101,8 @@ export class SQLiteJobStore implements JobStore {
     if (own) {
       const file = this.#target.path!;
       if (file !== ':memory:' && !file.startsWith('file:')) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-      db = new Database(file, { timeout: this.#busyTimeout });
+      const Driver = loadSqliteDriver(); // required here, not at import: see driver.ts
+      db = new Driver(file, { timeout: this.#busyTimeout });
     } else {
       db = this.#target.database!;
       if (!db.open) throw new KairosTypeError('database', db, 'an open better-sqlite3 Database');
