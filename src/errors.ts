@@ -89,8 +89,9 @@ export class LeaseLostError extends KairosError {
   ) {
     super(
       'KAIROS_LEASE_LOST',
-      `the lease on run "${runId}" of job "${jobId}" in store "${jobStore}" was taken over by another scheduler; ` +
-        'its result was discarded. A longer leaseDuration on the store helps when the event loop is blocked for long',
+      `the lease on run "${runId}" of job "${jobId}" in store "${jobStore}" was taken over by another scheduler, ` +
+        'which runs it now; this scheduler did not renew it in time (a stalled process or a blocked event loop), so its ' +
+        'work on the run is discarded. A longer leaseDuration on the store helps when the event loop is blocked for long',
     );
   }
 }
