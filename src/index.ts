@@ -4,6 +4,8 @@
  */
 export { Scheduler } from './scheduler.js';
 export type { SchedulerOptions, SchedulerState } from './scheduler.js';
+export { JobClient } from './client.js';
+export type { JobClientOptions } from './client.js';
 export type { TriggerAlias } from './scheduler/job-api.js';
 export type { Job } from './scheduler/job.js';
 export type { AddJobOptions, JobChangesInput, JobDefaults, RetryOptions } from './scheduler/options.js';

@@ -44,7 +44,11 @@ export interface JobHost {
   tasks: TaskRegistry;
   triggers: TriggerCache;
   stores: Map<string, { name: string; store: JobStore }>;
-  executorNames: string[];
+  /**
+   * The executors a job may name; `null` where this process runs none (a `JobClient`): any name
+   * passes, and the scheduler that runs the job reports one it lacks.
+   */
+  executorNames: string[] | null;
   isStarted(): boolean;
   /** A job's next fire time is now `at`: arm the timer earlier if needed. */
   scheduleChanged(at: number | null): void;
@@ -370,8 +374,11 @@ export class JobApi {
   }
 
   #checkExecutor(name: string): string {
-    if (!this.#host.executorNames.includes(name)) {
-      throw new KairosRangeError('executor', name, `the name of a configured executor (${this.#host.executorNames.join(', ')})`);
+    const names = this.#host.executorNames;
+    if (names === null) {
+      if (typeof name !== 'string' || name === '') throw new KairosTypeError('executor', name, 'the name of an executor');
+    } else if (!names.includes(name)) {
+      throw new KairosRangeError('executor', name, `the name of a configured executor (${names.join(', ')})`);
     }
     return name;
   }
