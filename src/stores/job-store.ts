@@ -153,6 +153,41 @@ export function earliestWakeTimes(due: Array<number | null | undefined>, leasesU
   return { dueAt, takeoverIn: takeoverAt === null ? null : Math.ceil(takeoverAt - leaseNow) };
 }
 
+/** A lease held in a store, as {@link JobStore.inspect} reports it. */
+export interface LeaseInfo {
+  /** `job`: a scheduler is planning the job (its acquisition); `run`: a run in flight. */
+  kind: 'job' | 'run';
+  jobId: string;
+  /** The run's id for a `run` lease, else `null`. */
+  runId: string | null;
+  /** The scheduler holding it (its `ownerId`: host, pid and a random part). */
+  owner: string;
+  /** When it runs out (lease time, ms); at or before `leaseNow` it has expired. */
+  expiresAt: number;
+}
+
+/** What a store tells an administrator about itself (`kairos doctor`); see {@link JobStore.inspect}. */
+export interface StoreInspection {
+  /** Where the data lives, in words: `SQLite file "/srv/jobs.sqlite"`, `PostgreSQL schema "kairos"`. */
+  location: string;
+  /** The database's schema version (its newest applied migration). */
+  schemaVersion: number;
+  /** The newest schema version this build of kairos knows. */
+  latestSchemaVersion: number;
+  /** The versions this store's `open()` applied (empty when the schema was already up to date). */
+  migratedOnOpen: number[];
+  /** Which clock leases live on: this host's (SQLite, memory) or the database server's (PostgreSQL). */
+  leaseClock: 'host' | 'database';
+  /** The lease clock now (ms), read with the leases. */
+  leaseNow: number;
+  /** Jobs stored, and how many of them are paused. */
+  jobs: { total: number; paused: number };
+  /** Live runs: waiting to start, and in flight (each in flight holds a lease). */
+  runs: { pending: number; running: number };
+  /** Leases held (job acquisitions and runs in flight), earliest expiry first (expired ones first), at most `limit`. */
+  leases: LeaseInfo[];
+}
+
 /** What the scheduler tells a store when it opens it. */
 export interface StoreOpenContext {
   /** The name the store has in the scheduler's `jobStores`. */
@@ -272,4 +307,12 @@ export interface JobStore {
   addRun(jobId: string, run: NewRun): Promise<void>;
   /** The job's runs, pending and in flight, oldest `scheduledRunTime` first. */
   getRuns(jobId: string): Promise<RunRecord[]>;
+
+  // ------------------------------------------------------------ administration
+  /**
+   * Optional, for administration (`kairos doctor`): the schema version, counts, and the leases
+   * held, judged by the store's lease clock. Reads only. SQLite and PostgreSQL stores have it.
+   * @param options.limit most leases listed. @default 100
+   */
+  inspect?(options?: { limit?: number }): Promise<StoreInspection>;
 }

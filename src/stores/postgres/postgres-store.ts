@@ -19,13 +19,15 @@ import type {
   NewRun,
   RunOutcome,
   RunRecord,
+  StoreInspection,
   StoreOpenContext,
   WakeTimes,
 } from '../job-store.js';
 import { Batcher } from './batcher.js';
 import { inTransaction, isConnectionError } from './connection.js';
 import { loadPgDriver, type PgDriver } from './driver.js';
-import { migrate } from './migrations.js';
+import { inspectDatabase } from './inspect.js';
+import { LATEST_VERSION, migrate } from './migrations.js';
 import type { Names } from './names.js';
 import { ChangeNotifier } from './notifications.js';
 import { resolveOptions, type PostgresConnection, type PostgresJobStoreConfig, type PostgresJobStoreOptions } from './options.js';
@@ -63,6 +65,8 @@ export class PostgresJobStore implements JobStore {
   #logger: Logger = SILENT;
   #notifier: ChangeNotifier | null = null;
   readonly #listeners = new Set<() => void>();
+  /** The schema versions the last `open()` applied (see `inspect`). */
+  #migratedOnOpen: number[] = [];
   /** Owners this instance acquired jobs for. */
   readonly #owners = new Set<string>();
   /**
@@ -128,6 +132,7 @@ export class PostgresJobStore implements JobStore {
       let failed: unknown;
       try {
         const { applied } = await migrate(client, this.#names);
+        this.#migratedOnOpen = applied;
         if (applied.length > 0) this.#logger.info(`kairos: store "${this.#name}": applied PostgreSQL migrations ${applied.join(', ')} in schema "${this.#names.schemaName}"`);
         // Exhausted jobs whose last run ended in a crash between the run's deletion and theirs.
         await this.#q.deleteExhaustedJobs(client);
@@ -329,6 +334,18 @@ export class PostgresJobStore implements JobStore {
 
   async getRuns(jobId: string): Promise<RunRecord[]> {
     return this.#q.selectRuns(this.#db(), jobId);
+  }
+
+  /** See {@link JobStore.inspect}. Leases are judged by the server's `now()`, reported as `leaseNow`. */
+  async inspect({ limit = 100 }: { limit?: number } = {}): Promise<StoreInspection> {
+    const found = await inspectDatabase(this.#db(), this.#names, Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : null);
+    return {
+      location: `PostgreSQL schema "${this.#names.schemaName}"`,
+      latestSchemaVersion: LATEST_VERSION,
+      migratedOnOpen: [...this.#migratedOnOpen],
+      leaseClock: 'database',
+      ...found,
+    };
   }
 
   // ------------------------------------------------------------------ internals

@@ -23,6 +23,7 @@ import type {
   NewRun,
   RunOutcome,
   RunRecord,
+  StoreInspection,
   StoreOpenContext,
   WakeTimes,
 } from '../job-store.js';
@@ -30,7 +31,8 @@ import { earliestWakeTimes } from '../job-store.js';
 import { assertJsonArgs } from '../serialization.js';
 import { TurnBatch } from './batch.js';
 import { loadSqliteDriver } from './driver.js';
-import { migrate } from './migrations.js';
+import { inspectDatabase } from './inspect.js';
+import { LATEST_VERSION, migrate } from './migrations.js';
 import { resolveOptions, type SQLiteJobStoreOptions, type SQLiteJobStoreTarget } from './options.js';
 import { prepareQueries, type Queries } from './queries.js';
 import { jobToRow, rowToJob, rowToRun, type JobFields, type RunRow } from './rows.js';
@@ -80,6 +82,8 @@ export class SQLiteJobStore implements JobStore {
   readonly #listeners = new Set<() => void>();
   #pollTimer: ReturnType<typeof setInterval> | null = null;
   #dataVersion = 0;
+  /** The schema versions the last `open()` applied (see `inspect`). */
+  #migratedOnOpen: number[] = [];
 
   constructor(options: SQLiteJobStoreOptions) {
     const resolved = resolveOptions(options);
@@ -113,6 +117,7 @@ export class SQLiteJobStore implements JobStore {
       db.pragma('synchronous = NORMAL');
       const applied = await this.#retryBusy(() => migrate(db), () => true);
       if (applied.length > 0) this.#logger.debug(`kairos: SQLite job store "${this.#name}" migrated to version ${applied.at(-1)}`);
+      this.#migratedOnOpen = applied;
       const runImmediate = db.transaction((body: () => unknown) => body());
       this.#immediate = (body) => runImmediate.immediate(body);
       this.#q = prepareQueries(db);
@@ -402,5 +407,23 @@ export class SQLiteJobStore implements JobStore {
 
   async getRuns(jobId: string): Promise<RunRecord[]> {
     return (await this.#read((q) => q.selectRuns(jobId))).map(rowToRun);
+  }
+
+  // ------------------------------------------------------------ administration
+
+  /** See {@link JobStore.inspect}. Leases are judged by the host clock (`leaseClock`). */
+  async inspect({ limit = 100 }: { limit?: number } = {}): Promise<StoreInspection> {
+    return this.#read(() => {
+      const db = this.#db!;
+      const leaseNow = this.#leaseClock();
+      return {
+        location: `SQLite file "${this.#target.path ?? db.name}"`,
+        latestSchemaVersion: LATEST_VERSION,
+        migratedOnOpen: [...this.#migratedOnOpen],
+        leaseClock: 'host',
+        leaseNow,
+        ...inspectDatabase(db, sqlLimit(limit)),
+      };
+    });
   }
 }
