@@ -3,7 +3,8 @@
  * fork plain Node processes that import the package as users do (`import('kairos')`, resolved by
  * self-reference to `dist/index.js`). Skipped when the run is filtered to files that are not
  * end-to-end tests (`npx vitest run test/stores`). A failed build does not stop the other tests:
- * it is printed, and the end-to-end tests then fail with a message pointing here.
+ * it is printed, and the end-to-end tests then fail with a message pointing here. The tests of the
+ * `kairos` bin (test/cli) count as end-to-end: they spawn `dist/cli/main.js`.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -41,8 +42,9 @@ function fileFilters(): string[] {
 function e2eWanted(): boolean {
   const filters = fileFilters();
   if (filters.length === 0) return true;
-  const e2eDir = path.join(root, 'test', 'e2e');
-  const e2eFiles = existsSync(e2eDir) ? readdirSync(e2eDir).filter((f) => f.endsWith('.test.ts')).map((f) => path.join(e2eDir, f)) : [];
+  // test/cli spawns the built bin (dist/cli/main.js), so it needs dist/ as test/e2e does.
+  const e2eDirs = [path.join(root, 'test', 'e2e'), path.join(root, 'test', 'cli')];
+  const e2eFiles = e2eDirs.flatMap((dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => path.join(dir, f)) : []));
   return e2eFiles.some((file) => filters.some((filter) => file.includes(filter.replace(/^\.\//, '')) || path.resolve(root, filter) === file));
 }
 
