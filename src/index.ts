@@ -35,6 +35,7 @@ export type {
   WakeTimes, LeaseInfo, StoreInspection,
 } from './stores/job-store.js';
 export { earliestWakeTimes } from './stores/job-store.js';
+export type { LogFields } from './logging.js';
 
 export { AsyncExecutor } from './executors/async.js';
 export type { AsyncExecutorOptions } from './executors/async.js';

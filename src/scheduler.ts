@@ -20,6 +20,7 @@ import { Runner } from './scheduler/runner.js';
 import { Dispatcher } from './scheduler/dispatch.js';
 import { TaskRegistry } from './scheduler/tasks.js';
 import { checkKnownKeys, optionKeys } from './options-check.js';
+import { adaptLogger } from './logging.js';
 import { MemoryJobStore } from './stores/memory.js';
 import type { JobStore, Logger } from './stores/job-store.js';
 import { TriggerCache } from './scheduler/trigger-cache.js';
@@ -37,7 +38,11 @@ export interface SchedulerOptions {
   executors?: Record<string, Executor>;
   /** Defaults for every job's options. */
   jobDefaults?: JobDefaults;
-  /** Where the scheduler reports what it cannot throw (a listener that threw, a store that failed). @default silent */
+  /**
+   * Where the scheduler reports what it cannot throw (a listener that threw, a store that failed).
+   * `console` or a pino logger; each line about a job carries `jobId`, `runId` and
+   * `scheduledRunTime` as fields (see {@link Logger}). @default silent
+   */
   logger?: Logger;
 }
 
@@ -105,7 +110,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.timezone = options.timezone === undefined ? systemTimezone() : checkTimezone(options.timezone, 'timezone');
     this.clock = options.clock ?? new SystemClock();
     this.#lookahead = this.clock instanceof SystemClock ? LOOKAHEAD_MS : 0;
-    this.#logger = options.logger ?? SILENT;
+    this.#logger = adaptLogger(options.logger ?? SILENT);
     const stores = options.jobStores ?? { default: new MemoryJobStore() };
     this.#stores = new Map(Object.entries(stores).map(([name, store]) => [name, { name, store }]));
     if (this.#stores.size === 0) throw new KairosRangeError('jobStores', stores, 'at least one named job store');

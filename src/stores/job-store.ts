@@ -196,7 +196,14 @@ export interface StoreOpenContext {
   logger: Logger;
 }
 
-/** The logger shape kairos accepts (console fits). */
+/**
+ * The logger shape kairos accepts: `console` fits, and so does a pino logger.
+ *
+ * kairos writes each line as `logger.warn(message, fields?, err?)`: the message, then (when the
+ * line is about a job, a run or a store) a plain object of fields such as `jobId`, `runId`,
+ * `scheduledRunTime` (ISO-8601) and `jobStore`, then the error, if any. A pino logger (one with
+ * `child()` and `levels.values`) is called pino's way instead, `logger.warn({ ...fields, err }, message)`.
+ */
 export interface Logger {
   debug(message: string, ...rest: unknown[]): void;
   info(message: string, ...rest: unknown[]): void;
