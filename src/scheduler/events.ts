@@ -4,6 +4,7 @@
  * @module
  */
 import type { EventEmitter } from 'eventemitter3';
+import type { LogFields } from '../logging.js';
 import type { Logger } from '../stores/job-store.js';
 
 /** Payload of the scheduler-level events. */
@@ -74,7 +75,19 @@ export function safeEmit<K extends SchedulerEventName>(
     try {
       (listener as (...a: SchedulerEvents[K]) => void)(...payload);
     } catch (err) {
-      logger.error(`kairos: a "${name}" listener threw; the scheduler goes on`, err);
+      logger.error(`kairos: a "${name}" listener threw; the scheduler goes on`, eventFields(name, payload[0]), err);
     }
   }
+}
+
+/** The log fields of an event: the job, run and store it is about, when it is a job event. */
+function eventFields(name: SchedulerEventName, payload: SchedulerEvent | JobEvent): LogFields {
+  const fields: LogFields = { event: name };
+  if (!('jobId' in payload)) return fields;
+  fields.jobId = payload.jobId;
+  if (payload.runId !== undefined) fields.runId = payload.runId;
+  if (payload.scheduledRunTime !== undefined) fields.scheduledRunTime = payload.scheduledRunTime.toISOString();
+  if (payload.attempt !== undefined) fields.attempt = payload.attempt;
+  fields.jobStore = payload.jobStore;
+  return fields;
 }
