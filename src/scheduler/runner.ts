@@ -10,6 +10,7 @@ import type { Executor } from '../executors/executor.js';
 import type { ClaimedRun, JobStore, Logger, RunOutcome } from '../stores/job-store.js';
 import { safeEmit, type JobEvent, type SchedulerEvents } from './events.js';
 import { retryDelay } from './options.js';
+import { runFields } from '../logging.js';
 import type { TaskRegistry } from './tasks.js';
 
 /**
@@ -110,6 +111,8 @@ export class Runner {
     };
     const base: JobEvent = { jobId: job.id, jobStore: storeName, scheduledRunTime: new Date(run.scheduledRunTime), runId: run.runId, attempt: run.attempt };
     const { clock, emitter, logger } = this.#ctx;
+    // Built only when a line is logged: starting a run must stay cheap.
+    const fields = () => runFields(job.id, run.runId, run.scheduledRunTime, { jobStore: storeName, attempt: run.attempt });
     const emit = <K extends keyof SchedulerEvents>(name: K, ...p: SchedulerEvents[K]): void => safeEmit(emitter, logger, name, ...p);
 
     const finish = async (outcome: RunOutcome): Promise<{ jobRemoved: boolean } | LeaseLostError> => {
@@ -122,7 +125,7 @@ export class Runner {
         } catch (err) {
           if (err instanceof LeaseLostError) return err;
           if (Date.now() + wait >= giveUpAt) throw err;
-          logger.warn(`kairos: recording the end of run "${run.runId}" in store "${storeName}" failed; trying again in ${wait} ms`, err);
+          logger.warn(`kairos: recording the end of run "${run.runId}" in store "${storeName}" failed; trying again in ${wait} ms`, fields(), err);
           await new Promise((resolve) => setTimeout(resolve, wait));
         }
       }
@@ -217,7 +220,7 @@ export class Runner {
 
     entry.done = execute()
       .catch((err) => {
-        logger.error(`kairos: could not record the outcome of run "${run.runId}" in store "${storeName}"; its lease will expire and it will be taken over`, err);
+        logger.error(`kairos: could not record the outcome of run "${run.runId}" in store "${storeName}"; its lease will expire and it will be taken over`, fields(), err);
       })
       .finally(() => {
         this.#inFlight.delete(entry);
@@ -256,9 +259,10 @@ export class Runner {
     const give = this.#held.filter((h) => jobId === undefined || h.claimed.job.id === jobId);
     if (give.length === 0) return;
     this.#held = this.#held.filter((h) => !give.includes(h));
-    await Promise.all(give.map(({ store, claimed: { run } }) =>
+    await Promise.all(give.map(({ storeName, store, claimed: { run, job } }) =>
       store.completeRun(run.runId, run.claimToken!, { status: 'retry', attempt: run.attempt, notBefore: run.notBefore }).catch((err) => {
-        this.#ctx.logger.warn(`kairos: could not give back run "${run.runId}"; its lease will expire and it will be taken over`, err);
+        const fields = runFields(job.id, run.runId, run.scheduledRunTime, { jobStore: storeName, attempt: run.attempt });
+        this.#ctx.logger.warn(`kairos: could not give back run "${run.runId}" to store "${storeName}"; its lease will expire and it will be taken over`, fields, err);
       })));
   }
 
