@@ -7,6 +7,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { SystemClock } from './clock/system-clock.js';
 import { KairosRangeError, KairosTypeError, SchedulerStateError } from './errors.js';
+import { adaptLogger } from './logging.js';
 import { checkKnownKeys, optionKeys } from './options-check.js';
 import type { SchedulerEvents } from './scheduler/events.js';
 import { JobApi, type JobHost } from './scheduler/job-api.js';
@@ -25,7 +26,7 @@ export interface JobClientOptions {
   jobStores: Record<string, JobStore>;
   /** The zone given to a trigger that names none, in `rescheduleJob`. @default the system zone */
   timezone?: string;
-  /** Where the stores report what they cannot throw. @default silent */
+  /** Where the stores report what they cannot throw: `console` or a pino logger (see {@link Logger}). @default silent */
   logger?: Logger;
 }
 
@@ -68,7 +69,7 @@ export class JobClient {
     this.#stores = new Map(Object.entries(stores).map(([name, store]) => [name, { name, store }]));
     if (this.#stores.size === 0) throw new KairosRangeError('jobStores', stores, 'at least one named job store');
     this.timezone = options.timezone === undefined ? systemTimezone() : checkTimezone(options.timezone, 'timezone');
-    this.#logger = options.logger ?? SILENT;
+    this.#logger = adaptLogger(options.logger ?? SILENT);
     const clock = new SystemClock();
     const host: JobHost = {
       // Job events go nowhere: the schedulers that run the jobs emit their own.
