@@ -288,7 +288,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
             if (claimed) this.#ensureMaintenance(entry);
           } catch (err) {
             failed = true;
-            this.#logger.error(`kairos: store "${entry.name}" failed during a wakeup; trying again in ${STORE_RETRY_MS} ms`, err);
+            this.#logger.error(`kairos: store "${entry.name}" failed during a wakeup; trying again in ${STORE_RETRY_MS} ms`, { jobStore: entry.name }, err);
           }
         }
       } while (this.#wakeAgain && this.#state === 'running');
@@ -303,14 +303,14 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (this.#state !== 'running') return;
     let earliest = Infinity;
     let takeoverIn = Infinity;
-    for (const { store } of this.#stores.values()) {
+    for (const { name, store } of this.#stores.values()) {
       try {
         const wake = await store.getWakeTimes(this.ownerId);
         if (wake.dueAt !== null) earliest = Math.min(earliest, wake.dueAt);
         if (wake.takeoverIn !== null) takeoverIn = Math.min(takeoverIn, wake.takeoverIn);
       } catch (err) {
         afterFailure = true;
-        this.#logger.error('kairos: could not read the next wake time', err);
+        this.#logger.error(`kairos: could not read the next wake time from store "${name}"; trying again in ${STORE_RETRY_MS} ms`, { jobStore: name }, err);
       }
     }
     if (this.#state !== 'running') return;
@@ -345,7 +345,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         entry.maintenance = undefined;
         return;
       }
-      this.#runner.renew(entry.name, entry.store, this.ownerId).catch((err) => this.#logger.warn(`kairos: renewing leases in store "${entry.name}" failed`, err));
+      this.#runner.renew(entry.name, entry.store, this.ownerId).catch((err) => this.#logger.warn(`kairos: renewing leases in store "${entry.name}" failed`, { jobStore: entry.name }, err));
     }, every);
     entry.maintenance.unref();
   }
@@ -362,10 +362,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       entry.unsubscribe = undefined;
     }
     for (const [name, executor] of Object.entries(this.#executors)) {
-      await executor.shutdown({ wait }).catch((err) => this.#logger.error(`kairos: executor "${name}" failed to shut down`, err));
+      await executor.shutdown({ wait }).catch((err) => this.#logger.error(`kairos: executor "${name}" failed to shut down`, { executor: name }, err));
     }
     for (const entry of this.#stores.values()) {
-      await entry.store.close().catch((err) => this.#logger.error(`kairos: store "${entry.name}" failed to close`, err));
+      await entry.store.close().catch((err) => this.#logger.error(`kairos: store "${entry.name}" failed to close`, { jobStore: entry.name }, err));
     }
   }
 

@@ -161,7 +161,7 @@ export class JobApi {
     const taskId = host.tasks.idFor(task, store.persistent, storeName, id);
     if (host.tasks.get(taskId) === undefined) {
       if (!store.persistent) throw new TaskLookupError(taskId, id);
-      host.logger.warn(`kairos: job "${id}" names task "${taskId}", which this process has not registered; another process may run it`);
+      host.logger.warn(`kairos: job "${id}" names task "${taskId}", which this process has not registered; another process may run it`, { jobId: id, taskId, jobStore: storeName });
     }
     const args = this.#checkArgs(options.args ?? [], store, storeName, id);
     const resolved = resolveOptions(options, host.defaults);
