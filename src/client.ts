@@ -122,7 +122,7 @@ export class JobClient {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     for (const { name, store } of this.#stores.values()) {
-      await store.close().catch((err) => this.#logger.error(`kairos: store "${name}" failed to close`, err));
+      await store.close().catch((err) => this.#logger.error(`kairos: store "${name}" failed to close`, { jobStore: name }, err));
     }
   }
 
