@@ -109,7 +109,7 @@ export class ChangeNotifier {
     this.#failures = 0;
     if (this.#pollTimer) clearInterval(this.#pollTimer);
     this.#pollTimer = null;
-    if (wasDown) this.#o.logger.info(`kairos: store "${this.#o.storeName}": PostgreSQL notification connection restored`);
+    if (wasDown) this.#o.logger.info(`kairos: store "${this.#o.storeName}": PostgreSQL notification connection restored`, { jobStore: this.#o.storeName });
     // Whatever changed while we were not listening (or before the first LISTEN) is looked at now.
     this.#changed();
   }
@@ -121,6 +121,8 @@ export class ChangeNotifier {
       this.#o.logger.warn(
         `kairos: store "${this.#o.storeName}": PostgreSQL notification connection lost (${describe(err)}); ` +
           `reconnecting, and polling every ${this.#o.safetyPollInterval} ms meanwhile`,
+        { jobStore: this.#o.storeName },
+        err,
       );
     }
     this.#failures++;
@@ -140,7 +142,7 @@ export class ChangeNotifier {
       try {
         this.#o.onChange();
       } catch (err) {
-        this.#o.logger.error(`kairos: store "${this.#o.storeName}": a change listener threw`, err);
+        this.#o.logger.error(`kairos: store "${this.#o.storeName}": a change listener threw`, { jobStore: this.#o.storeName }, err);
       }
     });
   }

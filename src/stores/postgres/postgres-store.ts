@@ -26,6 +26,7 @@ import type {
 import { Batcher } from './batcher.js';
 import { inTransaction, isConnectionError } from './connection.js';
 import { loadPgDriver, type PgDriver } from './driver.js';
+import { adaptLogger } from '../../logging.js';
 import { inspectDatabase } from './inspect.js';
 import { LATEST_VERSION, migrate } from './migrations.js';
 import type { Names } from './names.js';
@@ -81,7 +82,7 @@ export class PostgresJobStore implements JobStore {
     { maxInFlight: 2, maxBatch: 1000, key: (r) => r.runId },
   );
   readonly #onPoolError = (err: Error): void => {
-    this.#logger.warn(`kairos: store "${this.#name}": an idle PostgreSQL connection failed (${err.message}); the pool replaces it`);
+    this.#logger.warn(`kairos: store "${this.#name}": an idle PostgreSQL connection failed (${err.message}); the pool replaces it`, { jobStore: this.#name }, err);
   };
 
   /**
@@ -109,7 +110,7 @@ export class PostgresJobStore implements JobStore {
 
   async open(context: StoreOpenContext): Promise<void> {
     this.#name = context.name;
-    this.#logger = context.logger;
+    this.#logger = adaptLogger(context.logger);
     if (this.#pool) return;
     const pg = (this.#pg ??= await loadPgDriver());
     if (this.#pool) return; // opened by a concurrent call meanwhile
@@ -133,7 +134,7 @@ export class PostgresJobStore implements JobStore {
       try {
         const { applied } = await migrate(client, this.#names);
         this.#migratedOnOpen = applied;
-        if (applied.length > 0) this.#logger.info(`kairos: store "${this.#name}": applied PostgreSQL migrations ${applied.join(', ')} in schema "${this.#names.schemaName}"`);
+        if (applied.length > 0) this.#logger.info(`kairos: store "${this.#name}": applied PostgreSQL migrations ${applied.join(', ')} in schema "${this.#names.schemaName}"`, { jobStore: this.#name });
         // Exhausted jobs whose last run ended in a crash between the run's deletion and theirs.
         await this.#q.deleteExhaustedJobs(client);
       } catch (err) {
@@ -303,7 +304,7 @@ export class PostgresJobStore implements JobStore {
         return await this.#completeOnce(runId, claimToken, outcome, attempt > 1);
       } catch (err) {
         if (!isConnectionError(err) || Date.now() + delay > deadline || !this.#pool) throw err;
-        if (attempt === 1) this.#logger.warn(`kairos: store "${this.#name}": recording the end of run "${runId}" failed (${(err as Error).message}); retrying`);
+        if (attempt === 1) this.#logger.warn(`kairos: store "${this.#name}": recording the end of run "${runId}" failed (${(err as Error).message}); retrying`, { jobStore: this.#name, runId }, err);
         await new Promise((resolve) => setTimeout(resolve, delay));
         delay = Math.min(delay * 2, 2_000);
       }

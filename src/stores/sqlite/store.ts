@@ -31,6 +31,7 @@ import { earliestWakeTimes } from '../job-store.js';
 import { assertJsonArgs } from '../serialization.js';
 import { TurnBatch } from './batch.js';
 import { loadSqliteDriver } from './driver.js';
+import { adaptLogger } from '../../logging.js';
 import { inspectDatabase } from './inspect.js';
 import { LATEST_VERSION, migrate } from './migrations.js';
 import { resolveOptions, type SQLiteJobStoreOptions, type SQLiteJobStoreTarget } from './options.js';
@@ -98,7 +99,7 @@ export class SQLiteJobStore implements JobStore {
 
   async open(context: StoreOpenContext): Promise<void> {
     this.#name = context.name;
-    this.#logger = context.logger;
+    this.#logger = adaptLogger(context.logger);
     if (this.#db) return;
     const own = this.#target.path !== undefined;
     let db: Database.Database;
@@ -116,7 +117,7 @@ export class SQLiteJobStore implements JobStore {
       await this.#retryBusy(() => db.pragma('journal_mode = WAL'), () => true);
       db.pragma('synchronous = NORMAL');
       const applied = await this.#retryBusy(() => migrate(db), () => true);
-      if (applied.length > 0) this.#logger.debug(`kairos: SQLite job store "${this.#name}" migrated to version ${applied.at(-1)}`);
+      if (applied.length > 0) this.#logger.debug(`kairos: SQLite job store "${this.#name}" migrated to version ${applied.at(-1)}`, { jobStore: this.#name });
       this.#migratedOnOpen = applied;
       const runImmediate = db.transaction((body: () => unknown) => body());
       this.#immediate = (body) => runImmediate.immediate(body);
@@ -160,7 +161,7 @@ export class SQLiteJobStore implements JobStore {
       try {
         version = q.dataVersion();
       } catch (err) {
-        this.#logger?.warn(`kairos: SQLite job store "${this.#name}" could not check for changes`, err);
+        this.#logger?.warn(`kairos: SQLite job store "${this.#name}" could not check for changes`, { jobStore: this.#name }, err);
         return;
       }
       if (version === this.#dataVersion) return;
@@ -169,7 +170,7 @@ export class SQLiteJobStore implements JobStore {
         try {
           listener();
         } catch (err) {
-          this.#logger?.error(`kairos: a change listener of SQLite job store "${this.#name}" threw`, err);
+          this.#logger?.error(`kairos: a change listener of SQLite job store "${this.#name}" threw`, { jobStore: this.#name }, err);
         }
       }
     }, this.#pollInterval);
@@ -196,7 +197,7 @@ export class SQLiteJobStore implements JobStore {
         if (!BUSY_CODES.test(String((err as { code?: unknown }).code))) throw err;
         if (!stillWanted()) throw new StoreClosedError(this.#name, 'SQLite');
         if (tries % WARN_EVERY === 0) {
-          this.#logger?.warn(`kairos: SQLite job store "${this.#name}" is still waiting for a lock after ${tries} tries; retrying`);
+          this.#logger?.warn(`kairos: SQLite job store "${this.#name}" is still waiting for a lock after ${tries} tries; retrying`, { jobStore: this.#name });
         }
         const backoff = Math.min(MAX_BACKOFF_MS, 5 * 2 ** Math.min(tries - 1, 10));
         await sleep(backoff / 2 + Math.random() * (backoff / 2));
