@@ -32,7 +32,7 @@ export { PostgresJobStore } from './postgres.js';
 export type { PostgresConnection, PostgresJobStoreConfig, PostgresJobStoreOptions } from './postgres.js';
 export type {
   ClaimedRun, JobChanges, JobRecord, JobRelease, JobReleaseResult, JobStore, Logger, NewRun, RetryPolicy, RunOutcome, RunRecord, StoreOpenContext,
-  WakeTimes, LeaseInfo, StoreInspection,
+  WakeTimes, LeaseInfo, StoreCounts, StoreInspection,
 } from './stores/job-store.js';
 export { earliestWakeTimes } from './stores/job-store.js';
 export type { LogFields } from './logging.js';

@@ -188,6 +188,14 @@ export interface StoreInspection {
   leases: LeaseInfo[];
 }
 
+/** What {@link JobStore.getCounts} reports. */
+export interface StoreCounts {
+  /** Jobs stored, paused ones included. */
+  jobs: number;
+  /** Runs waiting for their next try after a failed one: `pending` runs with `attempt > 1`. */
+  pendingRetries: number;
+}
+
 /** What the scheduler tells a store when it opens it. */
 export interface StoreOpenContext {
   /** The name the store has in the scheduler's `jobStores`. */
@@ -322,4 +330,11 @@ export interface JobStore {
    * @param options.limit most leases listed. @default 100
    */
   inspect?(options?: { limit?: number }): Promise<StoreInspection>;
+  /**
+   * Optional, for monitoring (`Scheduler.stats()`, `kairos/metrics`, read at every scrape): how
+   * many jobs the store holds and how many runs wait for a retry (`pending` with `attempt > 1`).
+   * Must not read the jobs themselves: a count an index answers, a counter, or a cache. A store
+   * without it reports no counts. Memory, SQLite and PostgreSQL stores have it.
+   */
+  getCounts?(): Promise<StoreCounts>;
 }

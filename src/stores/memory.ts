@@ -19,6 +19,7 @@ import type {
   NewRun,
   RunOutcome,
   RunRecord,
+  StoreCounts,
   StoreOpenContext,
   WakeTimes,
 } from './job-store.js';
@@ -271,6 +272,13 @@ export class MemoryJobStore implements JobStore {
     const ids = this.#runsByJob.get(jobId);
     if (!ids) return [];
     return [...ids].map((id) => ({ ...this.#runs.get(id)! })).sort((a, b) => a.scheduledRunTime - b.scheduledRunTime || a.attempt - b.attempt);
+  }
+
+  /** See {@link JobStore.getCounts}. Walks the live runs (pending or in flight), never the jobs. */
+  async getCounts(): Promise<StoreCounts> {
+    let pendingRetries = 0;
+    for (const run of this.#runs.values()) if (run.state === 'pending' && run.attempt > 1) pendingRetries++;
+    return { jobs: this.#jobs.size, pendingRetries };
   }
 
   #index(stored: StoredJob): void {

@@ -245,6 +245,28 @@ export function describeJobStore(name: string, makeHarness: () => Promise<StoreH
       expect([retry!.run.runId, retry!.run.attempt, retry!.takenOver]).toEqual(['a@1', 2, false]);
     });
 
+    it('getCounts: every job (paused too), and the pending runs waiting for a retry', async () => {
+      expect(store.getCounts).toBeTypeOf('function'); // optional in the contract; every store of ours has it
+      expect(await store.getCounts!()).toEqual({ jobs: 0, pendingRetries: 0 });
+      await store.addJob(jobRecord('a', { nextRunTime: min(1) }), { replaceExisting: false });
+      await store.addJob(jobRecord('b', { nextRunTime: min(1) }), { replaceExisting: false });
+      await store.addJob(jobRecord('p', { nextRunTime: null }), { replaceExisting: false });
+      await store.acquireDueJobs('me', min(1), 10);
+      await store.releaseJobs('me', [
+        { jobId: 'a', nextRunTime: min(2), exhausted: false, runs: [run('a@1', min(1))] },
+        { jobId: 'b', nextRunTime: min(2), exhausted: false, runs: [run('b@1', min(1))] },
+      ]);
+      expect(await store.getCounts!()).toEqual({ jobs: 3, pendingRetries: 0 }); // first tries are not retries
+      const claimed = await store.claimDueRuns('me', min(1), 10);
+      for (const c of claimed) await store.completeRun(c.run.runId, c.run.claimToken!, { status: 'retry', attempt: 2, notBefore: min(1) + 5000 });
+      expect(await store.getCounts!()).toEqual({ jobs: 3, pendingRetries: 2 });
+      const [retry] = await store.claimDueRuns('me', min(1) + 5000, 1);
+      expect(await store.getCounts!()).toEqual({ jobs: 3, pendingRetries: 1 }); // in flight now, not waiting
+      await store.completeRun(retry!.run.runId, retry!.run.claimToken!, { status: 'succeeded' });
+      await store.removeJob('p');
+      expect(await store.getCounts!()).toEqual({ jobs: 2, pendingRetries: 1 });
+    });
+
     it('an exhausted job is deleted once its last run ends', async () => {
       await store.addJob(jobRecord('once', { nextRunTime: min(1) }), { replaceExisting: false });
       await store.acquireDueJobs('me', min(1), 10);

@@ -4,7 +4,7 @@
  * `kairos doctor` compares with this host's clock). Reads only.
  * @module
  */
-import type { LeaseInfo, StoreInspection } from '../job-store.js';
+import type { LeaseInfo, StoreCounts, StoreInspection } from '../job-store.js';
 import type { Names } from './names.js';
 import { TYPE_PARSERS } from './rows.js';
 import type { Queryable } from './queries.js';
@@ -20,6 +20,19 @@ interface InspectRow {
 }
 
 const ms = (column: string): string => `(extract(epoch FROM ${column}) * 1000)::float8`;
+
+/**
+ * See `JobStore.getCounts` (monitoring, at every scrape): count(*) of the jobs (an index-only scan
+ * where the visibility map allows, no row decoded), and the retries among the pending runs.
+ */
+export async function countDatabase(db: Queryable, n: Names): Promise<StoreCounts> {
+  const text = `
+    SELECT
+      (SELECT count(*) FROM ${n.jobs}) AS jobs,
+      (SELECT count(*) FROM ${n.runs} WHERE state = 'pending' AND attempt > 1) AS pending_retries`;
+  const { rows } = await db.query<{ jobs: number; pending_retries: number }>({ text, types: TYPE_PARSERS });
+  return { jobs: rows[0]!.jobs, pendingRetries: rows[0]!.pending_retries };
+}
 
 /** `limit`: most leases listed, `null` for all. */
 export async function inspectDatabase(db: Queryable, n: Names, limit: number | null): Promise<Pick<StoreInspection, 'schemaVersion' | 'leaseNow' | 'jobs' | 'runs' | 'leases'>> {

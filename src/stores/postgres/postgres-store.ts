@@ -19,6 +19,7 @@ import type {
   NewRun,
   RunOutcome,
   RunRecord,
+  StoreCounts,
   StoreInspection,
   StoreOpenContext,
   WakeTimes,
@@ -27,7 +28,7 @@ import { Batcher } from './batcher.js';
 import { inTransaction, isConnectionError } from './connection.js';
 import { loadPgDriver, type PgDriver } from './driver.js';
 import { adaptLogger } from '../../logging.js';
-import { inspectDatabase } from './inspect.js';
+import { countDatabase, inspectDatabase } from './inspect.js';
 import { LATEST_VERSION, migrate } from './migrations.js';
 import type { Names } from './names.js';
 import { ChangeNotifier } from './notifications.js';
@@ -335,6 +336,11 @@ export class PostgresJobStore implements JobStore {
 
   async getRuns(jobId: string): Promise<RunRecord[]> {
     return this.#q.selectRuns(this.#db(), jobId);
+  }
+
+  /** See {@link JobStore.getCounts}. */
+  async getCounts(): Promise<StoreCounts> {
+    return countDatabase(this.#db(), this.#names);
   }
 
   /** See {@link JobStore.inspect}. Leases are judged by the server's `now()`, reported as `leaseNow`. */

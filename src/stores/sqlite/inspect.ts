@@ -5,7 +5,7 @@
  * @module
  */
 import type { Database } from 'better-sqlite3';
-import type { LeaseInfo, StoreInspection } from '../job-store.js';
+import type { LeaseInfo, StoreCounts, StoreInspection } from '../job-store.js';
 
 const SUMMARY = `
   SELECT
@@ -22,6 +22,18 @@ const LEASES = `
   SELECT 'run', job_id, run_id, owner, lease_expires_at FROM kairos_runs WHERE state = 'running'
   ORDER BY expiresAt, jobId, runId
   LIMIT ?`;
+
+// Monitoring (JobStore.getCounts, at every scrape): COUNT(*) of the jobs reads the narrowest index
+// and no row, and retries are found through the partial index of pending runs.
+const COUNTS = `
+  SELECT
+    (SELECT COUNT(*) FROM kairos_jobs) AS jobs,
+    (SELECT COUNT(*) FROM kairos_runs WHERE state = 'pending' AND attempt > 1) AS pendingRetries`;
+
+/** See `JobStore.getCounts`. */
+export function countDatabase(db: Database): StoreCounts {
+  return db.prepare(COUNTS).get() as StoreCounts;
+}
 
 /** The parts of the inspection the database holds, read in one transaction. */
 export function inspectDatabase(db: Database, limit: number): Pick<StoreInspection, 'schemaVersion' | 'jobs' | 'runs' | 'leases'> {

@@ -23,6 +23,7 @@ import type {
   NewRun,
   RunOutcome,
   RunRecord,
+  StoreCounts,
   StoreInspection,
   StoreOpenContext,
   WakeTimes,
@@ -32,7 +33,7 @@ import { assertJsonArgs } from '../serialization.js';
 import { TurnBatch } from './batch.js';
 import { loadSqliteDriver } from './driver.js';
 import { adaptLogger } from '../../logging.js';
-import { inspectDatabase } from './inspect.js';
+import { countDatabase, inspectDatabase } from './inspect.js';
 import { LATEST_VERSION, migrate } from './migrations.js';
 import { resolveOptions, type SQLiteJobStoreOptions, type SQLiteJobStoreTarget } from './options.js';
 import { prepareQueries, type Queries } from './queries.js';
@@ -411,6 +412,11 @@ export class SQLiteJobStore implements JobStore {
   }
 
   // ------------------------------------------------------------ administration
+
+  /** See {@link JobStore.getCounts}. */
+  async getCounts(): Promise<StoreCounts> {
+    return this.#read(() => countDatabase(this.#db!));
+  }
 
   /** See {@link JobStore.inspect}. Leases are judged by the host clock (`leaseClock`). */
   async inspect({ limit = 100 }: { limit?: number } = {}): Promise<StoreInspection> {
