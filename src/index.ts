@@ -4,6 +4,7 @@
  */
 export { Scheduler } from './scheduler.js';
 export type { SchedulerOptions, SchedulerState } from './scheduler.js';
+export type { SchedulerStats, StoreStats } from './scheduler/stats.js';
 export { JobClient } from './client.js';
 export type { JobClientOptions } from './client.js';
 export type { TriggerAlias } from './scheduler/job-api.js';

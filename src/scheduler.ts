@@ -19,6 +19,7 @@ import { resolveDefaults, type JobDefaults, type ResolvedJobOptions } from './sc
 import { Runner } from './scheduler/runner.js';
 import { Dispatcher } from './scheduler/dispatch.js';
 import { TaskRegistry } from './scheduler/tasks.js';
+import { readStats, type SchedulerStats } from './scheduler/stats.js';
 import { checkKnownKeys, optionKeys } from './options-check.js';
 import { adaptLogger } from './logging.js';
 import { MemoryJobStore } from './stores/memory.js';
@@ -102,6 +103,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   #wakeAgain = false;
   #wakeRequested = false;
   readonly #settle = (): Promise<void> => this.#settleAll();
+  /** Failed store operations, by store name (see `StoreStats.errors`). */
+  readonly #storeErrors = new Map<string, number>();
+  readonly #storeFailed = (name: string): void => {
+    this.#storeErrors.set(name, (this.#storeErrors.get(name) ?? 0) + 1);
+  };
   readonly #lookahead: number;
 
   constructor(options: SchedulerOptions = {}) {
@@ -124,6 +130,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       executors: this.#executors,
       onRetryScheduled: (_store, at) => this.#announce(at),
       ownerId: this.ownerId,
+      onStoreError: this.#storeFailed,
     });
     this.#dispatcher = new Dispatcher({ emitter: this, logger: this.#logger, triggers: this.#triggers, runner: this.#runner, ownerId: this.ownerId });
     const host: JobHost = {
@@ -193,6 +200,24 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     await this.#closeAll({ wait });
     this.clock.detach?.(this.#settle);
     safeEmit(this, this.#logger, 'schedulerShutdown', { time: this.clock.now() });
+  }
+
+  /**
+   * Figures for monitoring, cheap enough for every scrape (`kairos/metrics` exports them): per
+   * store, the jobs and pending retries it holds (counted by the store, not read), the runs this
+   * scheduler has in flight and its failed store operations; and when the timer fires next.
+   */
+  stats(): Promise<SchedulerStats> {
+    const running = this.#state === 'running';
+    return readStats({
+      stores: this.#stores.values(),
+      open: this.#state !== 'stopped',
+      runsInFlight: (name) => this.#runner.inFlightIn(name),
+      errors: this.#storeErrors,
+      nextWakeupAt: !running ? null : this.#waking ? this.clock.now().getTime() : this.#armedAt,
+      onStoreError: this.#storeFailed,
+      logger: this.#logger,
+    });
   }
 
   /** Submits no runs until {@link Scheduler.resume}; runs due meanwhile then follow the misfire rules. */
@@ -288,6 +313,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
             if (claimed) this.#ensureMaintenance(entry);
           } catch (err) {
             failed = true;
+            this.#storeFailed(entry.name);
             this.#logger.error(`kairos: store "${entry.name}" failed during a wakeup; trying again in ${STORE_RETRY_MS} ms`, { jobStore: entry.name }, err);
           }
         }
@@ -310,6 +336,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         if (wake.takeoverIn !== null) takeoverIn = Math.min(takeoverIn, wake.takeoverIn);
       } catch (err) {
         afterFailure = true;
+        this.#storeFailed(name);
         this.#logger.error(`kairos: could not read the next wake time from store "${name}"; trying again in ${STORE_RETRY_MS} ms`, { jobStore: name }, err);
       }
     }
@@ -345,7 +372,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         entry.maintenance = undefined;
         return;
       }
-      this.#runner.renew(entry.name, entry.store, this.ownerId).catch((err) => this.#logger.warn(`kairos: renewing leases in store "${entry.name}" failed`, { jobStore: entry.name }, err));
+      this.#runner.renew(entry.name, entry.store, this.ownerId).catch((err) => {
+        this.#storeFailed(entry.name);
+        this.#logger.warn(`kairos: renewing leases in store "${entry.name}" failed`, { jobStore: entry.name }, err);
+      });
     }, every);
     entry.maintenance.unref();
   }
@@ -365,7 +395,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       await executor.shutdown({ wait }).catch((err) => this.#logger.error(`kairos: executor "${name}" failed to shut down`, { executor: name }, err));
     }
     for (const entry of this.#stores.values()) {
-      await entry.store.close().catch((err) => this.#logger.error(`kairos: store "${entry.name}" failed to close`, { jobStore: entry.name }, err));
+      await entry.store.close().catch((err) => {
+        this.#storeFailed(entry.name);
+        this.#logger.error(`kairos: store "${entry.name}" failed to close`, { jobStore: entry.name }, err);
+      });
     }
   }
 

@@ -64,6 +64,8 @@ export interface RunnerContext {
   onRetryScheduled(storeName: string, at: number): void;
   /** The scheduler's id in store leases. */
   ownerId: string;
+  /** Called for each store operation that failed (counted in `Scheduler.stats()`). */
+  onStoreError(storeName: string): void;
 }
 
 interface HeldRun {
@@ -98,6 +100,13 @@ export class Runner {
     return this.#inFlight.size;
   }
 
+  /** How many runs of that store are in flight. */
+  inFlightIn(storeName: string): number {
+    let n = 0;
+    for (const r of this.#inFlight) if (r.storeName === storeName) n++;
+    return n;
+  }
+
   /**
    * Starts a claimed run; its promise is tracked, never rejected. `claimedAt` is a
    * `performance.now()` taken before the claim was asked for: a claim older than half its lease
@@ -125,6 +134,7 @@ export class Runner {
         } catch (err) {
           if (err instanceof LeaseLostError) return err;
           if (Date.now() + wait >= giveUpAt) throw err;
+          this.#ctx.onStoreError(storeName);
           logger.warn(`kairos: recording the end of run "${run.runId}" in store "${storeName}" failed; trying again in ${wait} ms`, fields(), err);
           await new Promise((resolve) => setTimeout(resolve, wait));
         }
@@ -220,6 +230,7 @@ export class Runner {
 
     entry.done = execute()
       .catch((err) => {
+        this.#ctx.onStoreError(storeName);
         logger.error(`kairos: could not record the outcome of run "${run.runId}" in store "${storeName}"; its lease will expire and it will be taken over`, fields(), err);
       })
       .finally(() => {
@@ -261,6 +272,7 @@ export class Runner {
     this.#held = this.#held.filter((h) => !give.includes(h));
     await Promise.all(give.map(({ storeName, store, claimed: { run, job } }) =>
       store.completeRun(run.runId, run.claimToken!, { status: 'retry', attempt: run.attempt, notBefore: run.notBefore }).catch((err) => {
+        this.#ctx.onStoreError(storeName);
         const fields = runFields(job.id, run.runId, run.scheduledRunTime, { jobStore: storeName, attempt: run.attempt });
         this.#ctx.logger.warn(`kairos: could not give back run "${run.runId}" to store "${storeName}"; its lease will expire and it will be taken over`, fields, err);
       })));
