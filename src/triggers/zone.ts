@@ -38,6 +38,23 @@ interface YearTable {
 const SAMPLE = 2 * 86_400_000;
 
 /**
+ * tzdata lists transitions one by one up to 2087 (Africa/Casablanca); after that every zone
+ * follows a fixed yearly rule ("second Sunday in March"), and such rules repeat with the
+ * Gregorian calendar every 400 years (146 097 days, a whole number of weeks). So a year from
+ * FOLD_FROM on reuses the table of its counterpart in [FOLD_BASE, FOLD_FROM), shifted: a year
+ * costs ~180 Intl calls at most once per zone, however far a sparse cron search goes (to 9999).
+ * Checked for every Intl zone: years 2100-2499 equal their counterparts 400 and 7600 years on.
+ */
+const FOLD_BASE = 2100;
+const FOLD_FROM = FOLD_BASE + 400;
+const CYCLE_MS = 146_097 * 86_400_000;
+/**
+ * Sample spacing from FOLD_BASE on: yearly rules put months between transitions (126 days at
+ * the least, America/Adak, in every Intl zone), so weekly samples miss none and cost a third.
+ */
+const RULE_SAMPLE = 7 * 86_400_000;
+
+/**
  * A zone's offsets. Asking Intl for an offset costs ~10 µs, far more than a whole cron search,
  * so each UTC year's transitions are found once (sampled every 2 days, then bisected to the
  * second) and every later offset is a lookup in that table.
@@ -47,7 +64,10 @@ export class ZoneRules {
   /** True for UTC and fixed-offset zones: every wall time is normal. */
   readonly fixed: boolean;
   readonly #zone: IANAZone;
-  readonly #years = new Map<number, YearTable>();
+  /** Tables scanned from Intl: years before FOLD_FROM, so about 530 in practice. */
+  readonly #scanned = new Map<number, YearTable>();
+  /** Tables of later years, shifted copies of scanned ones. */
+  readonly #folded = new Map<number, YearTable>();
 
   private constructor(name: string) {
     this.name = name;
@@ -72,15 +92,29 @@ export class ZoneRules {
   }
 
   #table(year: number): YearTable {
-    let table = this.#years.get(year);
+    if (year < FOLD_FROM) return this.#scannedTable(year);
+    let table = this.#folded.get(year);
+    if (table !== undefined) return table;
+    const cycles = Math.floor((year - FOLD_BASE) / 400);
+    const base = this.#scannedTable(year - cycles * 400);
+    const shift = cycles * CYCLE_MS;
+    table = { startOffset: base.startOffset, transitions: base.transitions.map((t) => ({ at: t.at + shift, before: t.before, after: t.after })) };
+    if (this.#folded.size >= 400) this.#folded.clear();
+    this.#folded.set(year, table);
+    return table;
+  }
+
+  #scannedTable(year: number): YearTable {
+    let table = this.#scanned.get(year);
     if (table !== undefined) return table;
     const lo = Date.UTC(year, 0, 1);
     const hi = Date.UTC(year + 1, 0, 1);
     const startOffset = this.#intlOffset(lo);
     const transitions: Transition[] = [];
     let before = startOffset;
+    const sample = year >= FOLD_BASE ? RULE_SAMPLE : SAMPLE;
     for (let t = lo; t < hi; ) {
-      const next = Math.min(t + SAMPLE, hi);
+      const next = Math.min(t + sample, hi);
       const after = this.#intlOffset(next);
       if (after !== before) {
         // Transitions happen on whole seconds; bisect over seconds.
@@ -97,8 +131,9 @@ export class ZoneRules {
       t = next;
     }
     table = { startOffset, transitions };
-    if (this.#years.size >= 400) this.#years.clear();
-    this.#years.set(year, table);
+    // Only a caller asking about many years before 1970 could fill it this far.
+    if (this.#scanned.size >= 2048) this.#scanned.clear();
+    this.#scanned.set(year, table);
     return table;
   }
 

@@ -74,14 +74,14 @@ export function bruteFireTimes(job: ModelJob, from: number, to: number, step: nu
   return out;
 }
 
-/** Instants in `[from, to]` (ms) where the offset of `zone` changes, found by hourly sampling. */
-export function transitionsOf(zone: string, from: number, to: number): number[] {
+/** Instants in `[from, to]` (ms) where the offset of `zone` changes, found by sampling (hourly by default). */
+export function transitionsOf(zone: string, from: number, to: number, sample = 3_600_000): number[] {
   const out: number[] = [];
   let prev = offsetMs(zone, from);
-  for (let t = from + 3_600_000; t <= to; t += 3_600_000) {
+  for (let t = from + sample; t <= to; t += sample) {
     const o = offsetMs(zone, t);
     if (o !== prev) {
-      let a = t - 3_600_000;
+      let a = t - sample;
       let b = t;
       while (b - a > 60_000) {
         const m = Math.floor((a + b) / 120_000) * 60_000;
@@ -93,4 +93,29 @@ export function transitionsOf(zone: string, from: number, to: number): number[] 
     }
   }
   return out;
+}
+
+/**
+ * The first fire time at or after `from` (ms) of a job that fires at the UTC time of day `time`
+ * on the days `matches` accepts, up to the end of 9999, or null. It walks day by day through
+ * every year `yearAllowed` accepts and assumes nothing about calendars repeating, so it checks
+ * the search's year skipping without sharing its reasoning.
+ */
+export function firstDailyFire(
+  matches: (l: Local) => boolean, yearAllowed: (year: number) => boolean, time: readonly [number, number, number], from: number,
+): number | null {
+  const [hour, minute, second] = time;
+  const start = new Date(from);
+  for (let year = Math.max(1970, start.getUTCFullYear()); year <= 9999; year++) {
+    if (!yearAllowed(year)) continue;
+    for (let month = 1; month <= 12; month++) {
+      const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+      const firstWeekday = new Date(Date.UTC(year, month - 1, 1)).getUTCDay();
+      for (let day = 1; day <= daysInMonth; day++) {
+        const local = { year, month, day, hour, minute, second, weekday: (firstWeekday + day - 1) % 7, daysInMonth };
+        if (matches(local) && Date.UTC(year, month - 1, day, hour, minute, second) >= from) return Date.UTC(year, month - 1, day, hour, minute, second);
+      }
+    }
+  }
+  return null;
 }

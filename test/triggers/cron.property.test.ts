@@ -1,9 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CronTrigger } from '../../src/triggers/index.js';
-import { bruteFireTimes, transitionsOf } from './brute-force.js';
+import { bruteFireTimes, firstDailyFire, offsetMs, transitionsOf } from './brute-force.js';
 import { walk } from './helpers.js';
-import { ZONES, cronArb, isFixedTime, matcher, type GenCron } from './generators.js';
+import {
+  ZONES, cronArb, dayArb, dowArb, farYearArb, fieldArb, isFixedTime, matcher, nearYearArb, type GenCron, type GenField,
+} from './generators.js';
 
 const YEARS_FROM = Date.UTC(2026, 0, 1);
 const YEARS_TO = Date.UTC(2030, 11, 31);
@@ -32,16 +34,17 @@ const startArb = (zone: string) =>
   );
 
 const caseArb = fc
-  .record({ cron: cronArb, zone: fc.constantFrom(...ZONES), keyword: fc.boolean() })
+  .record({ cron: fc.tuple(cronArb, nearYearArb).map(([c, year]) => ({ ...c, year })), zone: fc.constantFrom(...ZONES), keyword: fc.boolean() })
   .chain((c) => fc.record({ cron: fc.constant(c.cron), zone: fc.constant(c.zone), keyword: fc.constant(c.keyword), start: startArb(c.zone) }));
 
 function build(c: GenCron, zone: string, keyword: boolean): CronTrigger {
   if (!keyword) {
-    const text = `${c.second.text} ${c.minute.text} ${c.hour.text} ${c.day.text} ${c.month.text} ${c.dayOfWeek.text}`;
+    const text = `${c.second.text} ${c.minute.text} ${c.hour.text} ${c.day.text} ${c.month.text} ${c.dayOfWeek.text}${c.year ? ` ${c.year.text}` : ''}`;
     return CronTrigger.fromCrontab(text, { timezone: zone });
   }
   return new CronTrigger({
-    second: c.second.text, minute: c.minute.text, hour: c.hour.text, day: c.day.text, month: c.month.text, dayOfWeek: c.dayOfWeek.text, timezone: zone,
+    second: c.second.text, minute: c.minute.text, hour: c.hour.text, day: c.day.text, month: c.month.text, dayOfWeek: c.dayOfWeek.text,
+    ...(c.year && { year: c.year.text }), ...(c.week && { week: c.week.text }), timezone: zone,
   });
 }
 
@@ -112,6 +115,89 @@ describe('CronTrigger against the brute-force walker', () => {
         if (a !== null && b !== null) expect(b.getTime()).toBeGreaterThanOrEqual(a.getTime());
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+// The walker above cannot reach year 9999 minute by minute. Here the time of day is fixed, the
+// zone is UTC, and a day-by-day model (brute-force.ts) that knows nothing of the 400-year cycle
+// checks the year skipping, from starts anywhere in 1970-9999.
+describe('CronTrigger over years 1970-9999', () => {
+  const single = (min: number, max: number) => fc.integer({ min, max }).map((v): GenField => ({ text: String(v), set: new Set([v]), wildcard: false }));
+  const farArb = fc.record({
+    year: farYearArb,
+    month: fc.oneof({ weight: 3, arbitrary: fc.constant<GenField>({ text: '*', set: null, wildcard: true }) }, { weight: 2, arbitrary: fieldArb(1, 12) }),
+    day: dayArb,
+    dayOfWeek: dowArb,
+    week: fc.option(fieldArb(1, 53), { freq: 4, nil: undefined }),
+    hour: single(0, 23),
+    minute: single(0, 59),
+    second: single(0, 59),
+    keyword: fc.boolean(),
+    start: fc.integer({ min: Date.UTC(1970, 0, 1), max: Date.UTC(9999, 11, 31, 23, 59, 59) }),
+  });
+
+  it('gives the first three fire times of a day-by-day model from any start', () => {
+    fc.assert(
+      fc.property(farArb, ({ keyword, start, ...cron }) => {
+        // crontab text has no week field
+        const useKeyword = keyword || cron.week !== undefined;
+        let trigger: CronTrigger;
+        try {
+          trigger = build(cron, 'UTC', useKeyword);
+        } catch (err) {
+          expect(String(err)).toMatch(/never fire/);
+          expect(firstDailyFire(matcher(cron, !useKeyword), () => true, [0, 0, 0], 0)).toBeNull();
+          return;
+        }
+        const matches = matcher(cron, !useKeyword);
+        const yearAllowed = (y: number) => cron.year.set === null || cron.year.set.has(y);
+        const time = [[...cron.hour.set!][0]!, [...cron.minute.set!][0]!, [...cron.second.set!][0]!] as const;
+        let from = start;
+        let previous: Date | null = null;
+        for (let i = 0; i < 3; i++) {
+          const expected = firstDailyFire(matches, yearAllowed, time, from);
+          const got = trigger.getNextFireTime(previous, new Date(from));
+          expect(got?.toISOString() ?? null).toBe(expected === null ? null : new Date(expected).toISOString());
+          if (got === null) break;
+          previous = got;
+          from = got.getTime() + 1;
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  // Zone offsets past 2500 come from tables folded over 400 years (zone.ts): check them at the
+  // transitions of far years against luxon, with the brute-force walker.
+  const farDstArb = fc.record({
+    second: cronArb.map((c) => c.second),
+    minute: cronArb.map((c) => c.minute),
+    hour: cronArb.map((c) => c.hour),
+    zone: fc.constantFrom('America/New_York', 'Europe/London', 'Australia/Sydney', 'Australia/Lord_Howe', 'America/Santiago'),
+    year: fc.integer({ min: 2100, max: 9999 }),
+    pick: fc.nat(),
+    lead: fc.integer({ min: 0, max: 4 * HOUR }),
+    keyword: fc.boolean(),
+  });
+
+  it('gives exactly the brute-force fire times around the DST transitions of far years', () => {
+    fc.assert(
+      fc.property(farDstArb, ({ second, minute, hour, zone, year, pick, lead, keyword }) => {
+        const star = { text: '*', set: null, wildcard: true };
+        const cron: GenCron = { second, minute, hour, day: star, month: star, dayOfWeek: star };
+        const list = transitionsOf(zone, Date.UTC(year, 0, 1), Date.UTC(year + 1, 0, 1), 86_400_000);
+        expect(list.length).toBeGreaterThan(0);
+        const at = list[pick % list.length]!;
+        expect(offsetMs(zone, at)).not.toBe(offsetMs(zone, at - 60_000));
+        const secondsMatter = second.text !== '0';
+        const start = secondsMatter ? at - Math.min(lead, HOUR) : at - lead;
+        const span = secondsMatter ? 90 * 60_000 : 8 * HOUR;
+        const expected = bruteFireTimes({ zone, matches: matcher(cron, !keyword), fixedTime: isFixedTime(cron) }, start, start + span, secondsMatter ? 1000 : 60_000);
+        const got = walk(build(cron, zone, keyword), start, start + span);
+        expect(got.map((t) => new Date(t).toISOString())).toEqual(expected.map((t) => new Date(t).toISOString()));
+      }),
+      { numRuns: 40 },
     );
   });
 });

@@ -75,9 +75,100 @@ describe('month ends and leap years', () => {
     for (const d of got) expect(new Date(d!).getUTCDay()).toBe(1);
   });
 
-  it('returns null after the last year of a year field, and past 2199 for ever-sparse ones', () => {
+  it('returns null after the last year of a year field, and after 9999', () => {
     expect(fires(cron({ year: 2026, month: 12, day: 31, hour: 23 }), '2026-06-01T00:00:00Z', 2)).toEqual(isos('2026-12-31T23:00:00Z', null));
-    expect(cron({ month: 2, day: 29 }).getNextFireTime(null, new Date('2196-03-01T00:00:00Z'))).toBeNull();
+    // 9996 is the last leap year up to 9999
+    expect(fires(cron({ month: 2, day: 29 }), '9990-01-01T00:00:00Z', 3)).toEqual(isos('9992-02-29', '9996-02-29', null));
+  });
+});
+
+describe('years 1970 to 9999', () => {
+  it('accepts far years in both forms', () => {
+    expect(fires(cron({ year: '2009-2299/2' }), '2026-01-01T00:00:00Z', 2)).toEqual(isos('2027-01-01', '2029-01-01'));
+    expect(fires(cron({ year: '2009-2299/2' }), '2298-01-01T00:00:00Z', 2)).toEqual(isos('2299-01-01', null));
+    expect(fires(tab('0 0 0 1 1 * 1971-2299/2'), '2296-01-01T00:00:00Z', 3)).toEqual(isos('2297-01-01', '2299-01-01', null));
+    expect(fires(tab('0 0 0 1 1 * 1970,9999'), '1970-01-01T00:00:01Z', 2)).toEqual(isos('9999-01-01', null));
+  });
+
+  it.each([
+    ['keyword 10000', () => cron({ year: 10000 })],
+    ['keyword 1969', () => cron({ year: 1969 })],
+    ['keyword text 2026-10000', () => cron({ year: '2026-10000' })],
+    ['crontab 10000', () => tab('0 0 0 1 1 * 10000')],
+    ['crontab 1969-2026', () => tab('0 0 0 1 1 * 1969-2026')],
+  ] as const)('refuses %s, naming the field and 1970 to 9999', (_name, make) => {
+    expect(make).toThrow(RangeError);
+    expect(make).toThrow(/^year: expected an integer from 1970 to 9999/);
+  });
+
+  it('fires in 9999 up to its last second, in UTC and west of it', () => {
+    const last = { year: 9999, month: 12, day: 31, hour: 23, minute: 59, second: 59 };
+    expect(fires(cron(last), '2026-01-01T00:00:00Z', 2)).toEqual(isos('9999-12-31T23:59:59Z', null));
+    // 23:59:59 EST on Dec 31, 9999 is an instant of year 10000 UTC, still a valid Date.
+    const ny = new CronTrigger({ ...last, timezone: 'America/New_York' });
+    expect(fires(ny, '2026-01-01T00:00:00Z', 2)).toEqual(isos('+010000-01-01T04:59:59Z', null));
+  });
+
+  it('answers null for instants past 9999, up to the last Date', () => {
+    const daily = cron({ hour: 3 });
+    expect(daily.getNextFireTime(null, new Date('9999-12-31T03:00:01Z'))).toBeNull();
+    expect(daily.getNextFireTime(null, new Date('+020000-01-01T00:00:00Z'))).toBeNull();
+    expect(daily.getNextFireTime(new Date(8.64e15), new Date(8.64e15))).toBeNull();
+    const ny = new CronTrigger({ hour: 3, timezone: 'America/New_York' });
+    expect(ny.getNextFireTime(null, new Date(8.64e15))).toBeNull();
+  });
+
+  it('iterates a daily job 100,000 times from 2026, past 2199, in UTC and New York', () => {
+    const n = 100_000;
+    for (const timezone of ['UTC', 'America/New_York']) {
+      const got = fires(new CronTrigger({ hour: 3, timezone }), '2026-01-01T12:00:00Z', n);
+      expect(got).toHaveLength(n);
+      expect(got).not.toContain(null);
+      // The first fire is on Jan 2, so the last is n - 1 days later, at 03:00 local (EST or EDT).
+      const lastDay = new Date(Date.UTC(2026, 0, 2) + (n - 1) * 86_400_000).toISOString().slice(0, 10);
+      expect(lastDay).toBe('2299-10-17');
+      const local = new Intl.DateTimeFormat('sv-SE', { timeZone: timezone, dateStyle: 'short', timeStyle: 'medium' }).format(new Date(got[n - 1]!));
+      expect(local).toBe(`${lastDay} 03:00:00`);
+    }
+  });
+
+  // Bounded time, not a micro-timing: the search jumps over years, so these would take minutes
+  // if it walked days, and seconds if it walked years one by one with a month check each.
+  it('answers sparse expressions in bounded time, all the way to 9999', () => {
+    const t0 = performance.now();
+    const leapMondays = fires(cron({ month: 2, day: 29, dayOfWeek: 'mon', year: '*' }), '1970-01-01T00:00:00Z', 1000);
+    expect(leapMondays.at(-1)).toBeNull();
+    const expected: string[] = [];
+    for (let y = 1970; y <= 9999; y++) {
+      const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+      if (leap && new Date(Date.UTC(y, 1, 29)).getUTCDay() === 1) expected.push(new Date(Date.UTC(y, 1, 29)).toISOString());
+    }
+    expect(leapMondays.slice(0, -1)).toEqual(expected);
+    // The same at local midnight in a DST zone (whose offsets far ahead come from folded tables)
+    const ny = fires(new CronTrigger({ month: 2, day: 29, dayOfWeek: 'mon', timezone: 'America/New_York' }), '1970-01-01T00:00:00Z', 1000);
+    const nyDate = new Intl.DateTimeFormat('sv-SE', { timeZone: 'America/New_York', dateStyle: 'short', timeStyle: 'medium' });
+    expect(ny.slice(0, -1).map((t) => nyDate.format(new Date(t!)))).toEqual(expected.map((t) => `${t.slice(0, 10)} 00:00:00`));
+    // Every 400 years from 2000: a Tuesday each time (the calendar repeats every 400 years).
+    const centuries = fires(cron({ year: '2000-9999/400', month: 2, day: 29, dayOfWeek: 'tue' }), '1970-01-01T00:00:00Z', 30);
+    expect(centuries).toEqual(isos(...Array.from({ length: 20 }, (_, i) => `${2000 + 400 * i}-02-29`), null));
+    // One year only, searched from 1000 starts spread over 1970-9999
+    const only9999 = cron({ year: 9999, month: 2, day: 'L', dayOfWeek: 'sun' });
+    for (let i = 0; i < 1000; i++) {
+      const now = new Date(Date.UTC(1970 + Math.floor((i * 8029) / 1000), i % 12, 1));
+      expect(only9999.getNextFireTime(null, now)?.toISOString()).toBe('9999-02-28T00:00:00.000Z');
+    }
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
+  it.each([
+    ['2100-9999/400 has no leap year', { year: '2100-9999/400', month: 2, day: 29 }],
+    ['a Feb 29 of 2000 + 400k is never a Monday', { year: '2000-9999/400', month: 2, day: 29, dayOfWeek: 'mon' }],
+    // (2020's week 53 ran into Jan 3, 2021; 2026's starts on Dec 28, 2026)
+    ['the 53rd ISO week in 2022-2025', { year: '2022-2025', week: 53 }],
+  ] as const)('refuses at once what can never fire: %s', (_name, fields) => {
+    const t0 = performance.now();
+    expect(() => cron(fields)).toThrow(/never fire/);
+    expect(performance.now() - t0).toBeLessThan(500);
   });
 });
 

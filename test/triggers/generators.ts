@@ -3,6 +3,7 @@
  * allow, so the brute-force model never parses cron text itself.
  */
 import fc from 'fast-check';
+import { DateTime } from 'luxon';
 import type { Local } from './brute-force.js';
 
 export interface GenField {
@@ -69,6 +70,10 @@ export interface GenCron {
   day: GenField & { last?: boolean };
   month: GenField;
   dayOfWeek: GenDow;
+  /** Absent: every year (the 5/6-field crontab text). */
+  year?: GenField;
+  /** ISO week; absent: every week. Keyword form only. */
+  week?: GenField;
 }
 
 export const cronArb: fc.Arbitrary<GenCron> = fc.record({
@@ -80,12 +85,39 @@ export const cronArb: fc.Arbitrary<GenCron> = fc.record({
   dayOfWeek: dowArb,
 });
 
+/** Years around the 2026-2030 windows of the brute-force properties, sometimes with far ones listed. */
+export const nearYearArb: fc.Arbitrary<GenField> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant<GenField>({ text: '*', set: null, wildcard: true }) },
+  // (not `*\/n`: in a year field its steps count from 1970, not from 2024)
+  { weight: 2, arbitrary: fieldArb(2024, 2032).filter((f) => !f.text.startsWith('*')) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.integer({ min: 2025, max: 2031 }), fc.integer({ min: 2100, max: 9999 })).map(([a, b]) => ({
+      text: `${a},${b}`, set: new Set([a, b]), wildcard: false,
+    })),
+  },
+);
+
+/** Any years 1970-9999: single far years, lists, `*\/n`, and steps that keep to one leap class. */
+export const farYearArb: fc.Arbitrary<GenField> = fc.oneof(
+  { weight: 2, arbitrary: fc.constant<GenField>({ text: '*', set: null, wildcard: true }) },
+  { weight: 4, arbitrary: fieldArb(1970, 9999) },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(fc.integer({ min: 1970, max: 9999 }), fc.constantFrom(4, 100, 400, 28, 7)).map(([a, n]) => ({
+      text: `${a}-9999/${n}`, set: range(a, 9999, n), wildcard: false,
+    })),
+  },
+);
+
 const has = (f: GenField, v: number) => f.set === null || f.set.has(v);
 
 /** SPEC matching of a generated expression; `vixie` is crontab text's OR rule. */
 export function matcher(c: GenCron, vixie: boolean): (l: Local) => boolean {
   return (l) => {
     if (!has(c.second, l.second) || !has(c.minute, l.minute) || !has(c.hour, l.hour) || !has(c.month, l.month)) return false;
+    if (c.year && !has(c.year, l.year)) return false;
+    if (c.week && !has(c.week, DateTime.utc(l.year, l.month, l.day).weekNumber)) return false;
     const dom = c.day.last ? l.day === l.daysInMonth : has(c.day, l.day);
     const w = c.dayOfWeek;
     let dow: boolean;

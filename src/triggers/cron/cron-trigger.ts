@@ -22,7 +22,7 @@ import { dateKey, WallSearch } from './search.js';
  * `day` and `dayOfWeek` must both match.
  */
 export interface CronTriggerOptions extends TriggerBaseOptions {
-  /** Four-digit year, 1970 to 2199 (the search never looks past 2199). @default `*` */
+  /** Year, 1970 to 9999; after the last allowed year `getNextFireTime` returns null. @default `*` */
   year?: CronFieldValue;
   /** Month, 1 to 12 or `jan`-`dec`. @default `*`, or 1 when a finer field is given */
   month?: CronFieldValue;
@@ -135,6 +135,7 @@ export class CronTrigger implements Trigger {
     return new CronTrigger({ [PARTS]: parts } as CronTriggerOptions);
   }
 
+  /** Null after `endDate` and after the last year the expression allows (9999 at the latest). */
   getNextFireTime(previous: Date | null, now: Date): Date | null {
     const from = searchFrom(previous, now, this.startDate);
     if (this.endDate !== undefined && from > this.endDate.getTime()) return null;

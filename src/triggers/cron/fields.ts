@@ -11,10 +11,10 @@ export type FieldName = 'year' | 'month' | 'day' | 'week' | 'dayOfWeek' | 'hour'
 export const FIELD_NAMES: readonly FieldName[] = ['year', 'month', 'day', 'week', 'dayOfWeek', 'hour', 'minute', 'second'];
 
 /**
- * The last year a year field may name. The search never looks past it, which is what bounds
- * every query, however sparse the expression; 2199 leaves room for any real schedule.
+ * The last year a year field may name, as APScheduler and croner: four digits. Past it the search
+ * answers null. It is not what bounds a query: the search jumps over years (see `search.ts`).
  */
-export const MAX_YEAR = 2199;
+export const MAX_YEAR = 9999;
 export const MIN_YEAR = 1970;
 
 interface FieldSpec {
@@ -176,7 +176,8 @@ function parseFieldUncached(name: FieldName, raw: unknown): CronField {
 
 /**
  * `next[v]` = the smallest allowed value >= v, or -1. Sized one past the max so "carry into the
- * next unit" is a plain lookup. Only for the fixed-size fields month, hour, minute, second.
+ * next unit" is a plain lookup. For month, hour, minute, second and year (20 KB, one per distinct
+ * year text, since fields are shared): day and dayOfWeek go through the search's day masks.
  */
 const nextTables = new WeakMap<CronField, Int16Array>();
 

@@ -10,10 +10,17 @@
  * The search increments field by field (year -> month -> day -> hour -> minute -> second), as
  * croner does: each step jumps to the next allowed value of one field via a precomputed table,
  * never walking minute by minute. Days come from a per-month bitmask (day, dayOfWeek, `L`, `5L`,
- * `1#2`, ISO week), cached. The year never exceeds MAX_YEAR, so every search ends.
+ * `1#2`, ISO week), cached.
+ *
+ * Years are skipped, never walked: the year field's table jumps to the next allowed year, and a
+ * year is entered only if some allowed month of it has a matching day. That is known per year
+ * mod 400, because the Gregorian calendar repeats every 400 years (146 097 days, exactly 20 871
+ * weeks), and with it weekdays, leap days, `L`, `5L`, `1#2` and ISO weeks. So a query enters at
+ * most two years (the rest of the start year, then one that surely matches), however sparse the
+ * expression (Feb 29 on a Monday, year 9999 only). Past MAX_YEAR the answer is null.
  * @module
  */
-import { FIELD_SPECS, MAX_YEAR, nextTable, type CronField } from './fields.js';
+import { FIELD_SPECS, MAX_YEAR, nextTable } from './fields.js';
 import type { CronExpression } from './expression.js';
 
 const DAY = 86_400_000;
@@ -37,18 +44,27 @@ export function dateKey(expr: CronExpression): string {
   return `${f.year.text}|${f.month.text}|${f.day.text}|${f.week.text}|${f.dayOfWeek.text}|${expr.vixieOr ? 'or' : 'and'}`;
 }
 
-// Day masks depend only on the date fields, so expressions that differ in their time fields
-// (the usual case: many jobs at different times of day) share one cache.
-const sharedMasks = new Map<string, Map<number, number>>();
+/** What the search learns about the date part of an expression. */
+interface DateCache {
+  // Matching days per (year, month), as a bitmask over days 1..31 (bit d). A schedule keeps
+  // asking about the same few months, and computing one costs 31 day checks.
+  readonly masks: Map<number, number>;
+  /** Per year mod 400: 0 not known yet, 1 some allowed month has a matching day, 2 none. */
+  readonly yearClasses: Uint8Array;
+}
 
-function masksFor(expr: CronExpression): Map<number, number> {
+// These depend only on the date fields, so expressions that differ in their time fields (the
+// usual case: many jobs at different times of day) share one cache.
+const sharedDates = new Map<string, DateCache>();
+
+function dateCacheFor(expr: CronExpression): DateCache {
   const key = dateKey(expr);
-  let masks = sharedMasks.get(key);
-  if (masks === undefined) {
-    if (sharedMasks.size >= 1024) sharedMasks.clear();
-    sharedMasks.set(key, (masks = new Map()));
+  let cache = sharedDates.get(key);
+  if (cache === undefined) {
+    if (sharedDates.size >= 1024) sharedDates.clear();
+    sharedDates.set(key, (cache = { masks: new Map(), yearClasses: new Uint8Array(400) }));
   }
-  return masks;
+  return cache;
 }
 
 // One search per expression: a trigger and its resolved copy (same expression, other zone) share it.
@@ -63,29 +79,53 @@ export class WallSearch {
   }
 
   readonly #expr: CronExpression;
-  readonly #years: CronField;
+  readonly #year: Int16Array;
   readonly #month: Int16Array;
   readonly #hour: Int16Array;
   readonly #minute: Int16Array;
   readonly #second: Int16Array;
   readonly #weekAll: boolean;
-  // Matching days per (year, month), as a bitmask over days 1..31 (bit d). A schedule keeps
-  // asking about the same few months, and computing one costs 31 day checks.
   readonly #masks: Map<number, number>;
+  readonly #yearClasses: Uint8Array;
 
   constructor(expr: CronExpression) {
     this.#expr = expr;
-    this.#years = expr.fields.year;
+    this.#year = nextTable(expr.fields.year);
     this.#month = nextTable(expr.fields.month);
     this.#hour = nextTable(expr.fields.hour);
     this.#minute = nextTable(expr.fields.minute);
     this.#second = nextTable(expr.fields.second);
     this.#weekAll = expr.fields.week.values.every((v) => v === 1);
-    this.#masks = masksFor(expr);
+    const dates = dateCacheFor(expr);
+    this.#masks = dates.masks;
+    this.#yearClasses = dates.yearClasses;
   }
 
-  #yearAllowed(year: number): boolean {
-    return this.#years.values[year - FIELD_SPECS.year.min] === 1;
+  /**
+   * The first year >= `from` that the year field allows and that has a matching day, or -1.
+   * One pass per allowed year at most (8030), each a lookup once its class is known; learning
+   * a class costs at most 12 month masks, and there are 400 classes.
+   */
+  #nextYear(from: number): number {
+    // (NaN too: the wall of an instant near the last Date is past it)
+    if (!(from <= MAX_YEAR)) return -1;
+    for (let y = this.#year[from]!; y !== -1; y = this.#year[y + 1]!) {
+      const c = y % 400;
+      let known = this.#yearClasses[c]!;
+      if (known === 0) {
+        known = 2;
+        for (let mo = this.#month[1]!; mo !== -1; mo = this.#month[mo + 1]!) {
+          // Uncached: learning classes would otherwise flush the masks the schedule reuses.
+          if (this.#computeMask(y, mo) !== 0) {
+            known = 1;
+            break;
+          }
+        }
+        this.#yearClasses[c] = known;
+      }
+      if (known === 1) return y;
+    }
+    return -1;
   }
 
   /** Bitmask of the days of `month` (1..12) in `year` that match day, dayOfWeek and week. */
@@ -93,6 +133,13 @@ export class WallSearch {
     const key = year * 16 + month;
     const cached = this.#masks.get(key);
     if (cached !== undefined) return cached;
+    const mask = this.#computeMask(year, month);
+    if (this.#masks.size >= 512) this.#masks.clear();
+    this.#masks.set(key, mask);
+    return mask;
+  }
+
+  #computeMask(year: number, month: number): number {
     const { day, dayOfWeek, week } = this.#expr.fields;
     const dim = daysInMonth(year, month);
     const firstWeekday = new Date(Date.UTC(year, month - 1, 1)).getUTCDay();
@@ -106,8 +153,6 @@ export class WallSearch {
       const dateOk = this.#expr.vixieOr ? domOk || dowOk : domOk && dowOk;
       if (dateOk && (this.#weekAll || week.values[isoWeek(year, month, d) - 1] === 1)) mask |= 1 << d;
     }
-    if (this.#masks.size >= 512) this.#masks.clear();
-    this.#masks.set(key, mask);
     return mask;
   }
 
@@ -129,15 +174,20 @@ export class WallSearch {
       mo = d = 1;
       h = mi = s = 0;
     }
-    // Each pass either returns or moves to a strictly later unit, and years are capped, so the
-    // loop ends; the counter is only a guard against a bug turning into a hang.
+    // Each pass either returns or moves to a strictly later unit, and at most two years are
+    // entered, so the loop ends within a few hundred passes; the counter only guards against a
+    // bug turning into a hang.
+    let entered = -1;
     for (let guard = 0; guard < 1_000_000; guard++) {
-      if (y > MAX_YEAR) return null;
-      if (!this.#yearAllowed(y)) {
-        y++;
-        mo = d = 1;
-        h = mi = s = 0;
-        continue;
+      if (y !== entered) {
+        const next = this.#nextYear(y);
+        if (next === -1) return null;
+        if (next !== y) {
+          y = next;
+          mo = d = 1;
+          h = mi = s = 0;
+        }
+        entered = y;
       }
       const nextMonth = this.#month[mo]!;
       if (nextMonth === -1) {
