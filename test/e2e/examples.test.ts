@@ -12,6 +12,7 @@ const run = promisify(execFile);
 const EXPECTED: Record<string, RegExp> = {
   'basic.mjs': /executed greet .*hello ada #1/,
   'fake-clock.mjs': /2027-03-14T07:00:00\.000Z/,
+  'metrics.mjs': /kairos_runs_total\{job="heartbeat",store="default",outcome="succeeded"\} 12[\s\S]*kairos_pending_retries\{store="default"\} 1/,
   'retries.mjs': /sent on try 3\s+invoices written: 1/,
   'triggers.mjs': /\S/,
   'worker-threads.mjs': /primes-d: 49098 primes[\s\S]*too-slow failed: JobTimeoutError/,

@@ -19,6 +19,7 @@ import { assertBuilt } from './helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const hidePg = path.join(root, 'test', 'e2e', 'fixtures', 'hide-pg.mjs');
+const hidePromClient = path.join(root, 'test', 'e2e', 'fixtures', 'hide-prom-client.mjs');
 const execFileP = promisify(execFile);
 let project: string;
 
@@ -27,6 +28,8 @@ beforeAll(() => {
   project = mkdtempSync(path.join(tmpdir(), 'kairos-packaging-'));
   mkdirSync(path.join(project, 'node_modules'));
   symlinkSync(root, path.join(project, 'node_modules', 'kairos'), 'dir');
+  // the application's own prom-client, which kairos/metrics uses (npm dedupes the peer to this copy)
+  symlinkSync(path.join(root, 'node_modules', 'prom-client'), path.join(project, 'node_modules', 'prom-client'), 'dir');
   writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'app', type: 'module', private: true }));
 });
 
@@ -38,7 +41,7 @@ afterAll(() => {
 const PRELUDE = `
 import { createRequire } from 'node:module';
 const cache = createRequire(import.meta.url).cache;
-const drivers = () => [...new Set(Object.keys(cache).map((f) => /[\\\\/]node_modules[\\\\/](better-sqlite3|pg)[\\\\/]/.exec(f)?.[1]).filter(Boolean))].sort();
+const drivers = () => [...new Set(Object.keys(cache).map((f) => /[\\\\/]node_modules[\\\\/](better-sqlite3|pg|prom-client)[\\\\/]/.exec(f)?.[1]).filter(Boolean))].sort();
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 `;
 
@@ -122,6 +125,42 @@ describe('kairos packaging', () => {
     expect(out.direct).toBe('ERR_MODULE_NOT_FOUND'); // the simulation: pg cannot be resolved
     expect(out).toMatchObject({ state: 'stopped', isMissing: true, code: 'KAIROS_MISSING_DEPENDENCY', packageName: 'pg', drivers: ['better-sqlite3'] });
     expect(out.message).toMatch(/^PostgresJobStore needs the "pg" package, which could not be loaded \(Cannot find package 'pg'.*\); install it next to kairos: npm install pg$/);
+  });
+
+  it('kairos/metrics loads prom-client only when collectMetrics is called, and a scrape reads the runs', async () => {
+    const out = await child(`
+      const { Scheduler } = await import('kairos');
+      const { collectMetrics } = await import('kairos/metrics');
+      const beforeCollect = drivers();
+      const { Registry } = await import('prom-client');
+      const registry = new Registry();
+      const scheduler = new Scheduler({ timezone: 'UTC', logger: quiet });
+      collectMetrics(scheduler, { registry });
+      await scheduler.start();
+      const executed = new Promise((r) => scheduler.once('jobExecuted', r));
+      await scheduler.addJob(() => {}, 'date', { runDate: new Date() }, { id: 'once' });
+      await executed;
+      const text = await registry.metrics();
+      await scheduler.shutdown();
+      console.log(JSON.stringify({ beforeCollect, after: drivers(), line: text.split('\\n').find((l) => l.startsWith('kairos_runs_total{')) }));
+    `);
+    expect(out).toEqual({ beforeCollect: [], after: ['prom-client'], line: 'kairos_runs_total{job="once",store="default",outcome="succeeded"} 1' });
+  });
+
+  it('without prom-client installed: kairos/metrics imports, collectMetrics throws MissingDependencyError naming npm install prom-client', async () => {
+    const out = await child(`
+      let direct = 'loaded';
+      try { createRequire(import.meta.url)('prom-client'); } catch (e) { direct = e.code; }
+      const { MissingDependencyError, Scheduler } = await import('kairos');
+      const { collectMetrics } = await import('kairos/metrics');
+      const scheduler = new Scheduler({ timezone: 'UTC', logger: quiet });
+      let err = null;
+      try { collectMetrics(scheduler, { registry: { registerMetric() {}, removeSingleMetric() {} } }); } catch (e) { err = e; }
+      console.log(JSON.stringify({ direct, isMissing: err instanceof MissingDependencyError, code: err?.code, packageName: err?.packageName, message: err?.message }));
+    `, ['--import', hidePromClient]);
+    expect(out.direct).toBe('MODULE_NOT_FOUND'); // the simulation: prom-client cannot be required
+    expect(out).toMatchObject({ isMissing: true, code: 'KAIROS_MISSING_DEPENDENCY', packageName: 'prom-client' });
+    expect(out.message).toMatch(/npm install prom-client$/);
   });
 
   it('the subpaths have types: a TypeScript program using them compiles (NodeNext resolution)', async () => {
