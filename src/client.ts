@@ -35,7 +35,7 @@ const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
  * Reads and steers the jobs of persistent stores without running them: list, show, modify,
- * reschedule, pause, resume, remove and run now. `open()` opens the stores (applying their
+ * reschedule, pause, resume, remove, run now, and read the run history. `open()` opens the stores (applying their
  * migrations) and nothing else, so it fits an admin process or a deploy script beside the
  * schedulers. A change made here reaches running schedulers as any other change does: within
  * a second on SQLite (they poll the file's `data_version`), at once on PostgreSQL (NOTIFY).
@@ -87,6 +87,8 @@ export class JobClient {
       // The loop hooks: there is no timer to re-arm and no run held ahead of its time.
       scheduleChanged: () => {},
       releaseHeld: async () => {},
+      // Nothing runs here, so nothing waits to be recorded.
+      flushHistory: async () => {},
     };
     this.#jobs = new JobApi(host);
   }
@@ -154,4 +156,9 @@ export class JobClient {
    * @throws JobLookupError
    */
   readonly runJob: JobApi['runJob'] = async (...a) => this.#api().runJob(...a);
+  /**
+   * The run history the schedulers recorded, newest first, paged by cursor (as `Scheduler.getRuns`).
+   * @throws TypeError / RangeError for a bad query
+   */
+  readonly getRuns: JobApi['getRuns'] = async (...a) => this.#api().getRuns(...a);
 }

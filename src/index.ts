@@ -5,6 +5,8 @@
 export { Scheduler } from './scheduler.js';
 export type { SchedulerOptions, SchedulerState } from './scheduler.js';
 export type { SchedulerStats, StoreStats } from './scheduler/stats.js';
+export type { GetRunsQuery, RunHistoryEntry } from './scheduler/run-history.js';
+export type { RunError, RunHistoryOptions, RunHistoryOutcome, RunHistoryQuery, RunHistoryRecord, StoredRunHistoryRecord, HistoryPosition } from './stores/history.js';
 export { JobClient } from './client.js';
 export type { JobClientOptions } from './client.js';
 export type { TriggerAlias } from './scheduler/job-api.js';

@@ -18,6 +18,7 @@ import { safeEmit, type SchedulerEvents } from './scheduler/events.js';
 import { resolveDefaults, type JobDefaults, type ResolvedJobOptions } from './scheduler/options.js';
 import { Runner } from './scheduler/runner.js';
 import { Dispatcher } from './scheduler/dispatch.js';
+import { HistoryRecorder } from './scheduler/history-recorder.js';
 import { TaskRegistry } from './scheduler/tasks.js';
 import { readStats, type SchedulerStats } from './scheduler/stats.js';
 import { checkKnownKeys, optionKeys } from './options-check.js';
@@ -108,6 +109,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   readonly #storeFailed = (name: string): void => {
     this.#storeErrors.set(name, (this.#storeErrors.get(name) ?? 0) + 1);
   };
+  /** Run outcomes missing from the run history, by store name (see `StoreStats.runsNotRecorded`). */
+  readonly #notRecorded = new Map<string, number>();
+  readonly #history: HistoryRecorder;
   readonly #lookahead: number;
 
   constructor(options: SchedulerOptions = {}) {
@@ -122,6 +126,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (this.#stores.size === 0) throw new KairosRangeError('jobStores', stores, 'at least one named job store');
     this.#executors = options.executors ?? { default: new AsyncExecutor({ concurrency: 10 }) };
     this.#defaults = resolveDefaults(options.jobDefaults);
+    this.#history = new HistoryRecorder({
+      logger: this.#logger,
+      onStoreError: this.#storeFailed,
+      onNotRecorded: (name, count) => this.#notRecorded.set(name, (this.#notRecorded.get(name) ?? 0) + count),
+    });
     this.#runner = new Runner({
       clock: this.clock,
       logger: this.#logger,
@@ -131,8 +140,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       onRetryScheduled: (_store, at) => this.#announce(at),
       ownerId: this.ownerId,
       onStoreError: this.#storeFailed,
+      history: this.#history,
     });
-    this.#dispatcher = new Dispatcher({ emitter: this, logger: this.#logger, triggers: this.#triggers, runner: this.#runner, ownerId: this.ownerId });
+    this.#dispatcher = new Dispatcher({
+      emitter: this, logger: this.#logger, triggers: this.#triggers, runner: this.#runner, ownerId: this.ownerId, history: this.#history,
+    });
     const host: JobHost = {
       emitter: this,
       logger: this.#logger,
@@ -146,6 +158,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       isStarted: () => this.#state !== 'stopped',
       scheduleChanged: (at) => this.#announce(at),
       releaseHeld: (jobId) => this.#runner.releaseHeld(jobId),
+      flushHistory: () => this.#history.flush(),
     };
     this.#jobs = new JobApi(host);
   }
@@ -169,6 +182,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         await entry.store.open({ name: entry.name, logger: this.#logger });
         entry.unsubscribe = entry.store.subscribe(() => this.#requestWake());
       }
+      this.#history.open();
       for (const executor of Object.values(this.#executors)) await executor.start();
       await this.#jobs.flushPending();
     } catch (err) {
@@ -214,6 +228,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       open: this.#state !== 'stopped',
       runsInFlight: (name) => this.#runner.inFlightIn(name),
       errors: this.#storeErrors,
+      runsNotRecorded: this.#notRecorded,
       nextWakeupAt: !running ? null : this.#waking ? this.clock.now().getTime() : this.#armedAt,
       onStoreError: this.#storeFailed,
       logger: this.#logger,
@@ -257,6 +272,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   readonly removeJob: JobApi['removeJob'] = (...a) => this.#jobs.removeJob(...a);
   readonly removeAllJobs: JobApi['removeAllJobs'] = (...a) => this.#jobs.removeAllJobs(...a);
   readonly runJob: JobApi['runJob'] = (...a) => this.#jobs.runJob(...a);
+  readonly getRuns: JobApi['getRuns'] = (...a) => this.#jobs.getRuns(...a);
 
   // ---------------------------------------------------------------------- the loop
   /** A job's schedule changed: arm earlier if it is due before the armed time. */
@@ -394,6 +410,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     for (const [name, executor] of Object.entries(this.#executors)) {
       await executor.shutdown({ wait }).catch((err) => this.#logger.error(`kairos: executor "${name}" failed to shut down`, { executor: name }, err));
     }
+    // The outcomes of the runs that ended go to the stores before they close.
+    await this.#history.close();
     for (const entry of this.#stores.values()) {
       await entry.store.close().catch((err) => {
         this.#storeFailed(entry.name);
@@ -411,6 +429,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         continue;
       }
       await this.#runner.settle();
+      // So that a test reads the run history of what ran as soon as advance() resolves.
+      await this.#history.flush();
       await new Promise<void>((r) => setImmediate(r));
       if (!this.#waking && !this.#wakeRequested) return;
     }

@@ -34,7 +34,7 @@ export const runsCommand: Command = {
     const jobId = ctx.args[0]!;
     const limit = intOption(ctx.values.limit, '--limit', 20, 1, 100_000);
     if ((await ctx.store!.client.getJob(jobId)) === null) throw new JobLookupError(jobId);
-    const runs = (await ctx.store!.store.getRuns(jobId)).slice(0, limit);
+    const runs = (await ctx.store!.store.getLiveRuns(jobId)).slice(0, limit);
     const zone = ctx.printer.zone;
     emit(ctx.printer, runs.map(liveRunJson), () =>
       runs.length === 0

@@ -8,6 +8,7 @@ import type { EventEmitter } from 'eventemitter3';
 import { JobLookupError } from '../errors.js';
 import type { JobRecord, JobRelease, JobStore, Logger, NewRun } from '../stores/job-store.js';
 import { safeEmit, type SchedulerEvents } from './events.js';
+import type { HistoryRecorder } from './history-recorder.js';
 import { scheduledRunId } from './job.js';
 import { planWakeup } from './plan.js';
 import type { Runner } from './runner.js';
@@ -23,6 +24,8 @@ export interface DispatchContext {
   triggers: TriggerCache;
   runner: Runner;
   ownerId: string;
+  /** Missed fire times and runs refused for `maxInstances` go to the run history here. */
+  history: HistoryRecorder;
 }
 
 /** Takes due work out of stores and hands it to the runner. */
@@ -44,20 +47,27 @@ export class Dispatcher {
    * Returns true when runs were claimed (the scheduler then renews their leases).
    */
   async process(name: string, store: JobStore, now: number, lookahead: number, clockNow: () => number): Promise<boolean> {
-    const { ownerId, emitter, logger, runner } = this.#ctx;
+    const { ownerId, emitter, logger, runner, history } = this.#ctx;
     const horizon = now + lookahead;
     for (;;) {
       const due = await store.acquireDueJobs(ownerId, horizon, BATCH);
       if (due.length === 0) break;
-      const releases = due.map((job) => this.#plan(name, job, now));
+      const releases = due.map((job) => this.#plan(name, store, job, now));
       const results = await store.releaseJobs(ownerId, releases);
       for (const r of results) {
         let deferTo = Infinity;
         for (const runId of r.refused) {
           const run = releases.find((x) => x.jobId === r.jobId)!.runs.find((x) => x.runId === runId)!;
           // Refused ahead of time: the run in flight may well end before this one is due.
-          if (run.scheduledRunTime > now) deferTo = Math.min(deferTo, run.scheduledRunTime);
-          else safeEmit(emitter, logger, 'jobMaxInstances', { jobId: r.jobId, jobStore: name, scheduledRunTime: new Date(run.scheduledRunTime), runId });
+          if (run.scheduledRunTime > now) {
+            deferTo = Math.min(deferTo, run.scheduledRunTime);
+            continue;
+          }
+          history.record(name, store, {
+            runId, jobId: r.jobId, scheduledRunTime: run.scheduledRunTime, lastScheduledRunTime: null, missedCount: null, attempt: 1,
+            startedAt: null, finishedAt: now, outcome: 'maxInstances', error: null,
+          });
+          safeEmit(emitter, logger, 'jobMaxInstances', { jobId: r.jobId, jobStore: name, scheduledRunTime: new Date(run.scheduledRunTime), runId });
         }
         if (deferTo !== Infinity) await this.#defer(store, r.jobId, deferTo);
         if (r.removed) safeEmit(emitter, logger, 'jobRemoved', { jobId: r.jobId, jobStore: name });
@@ -93,7 +103,7 @@ export class Dispatcher {
   }
 
   /** The misfire rules for one due job: the runs to create, and the job's next fire time. */
-  #plan(storeName: string, job: JobRecord, now: number): JobRelease {
+  #plan(storeName: string, store: JobStore, job: JobRecord, now: number): JobRelease {
     const due = job.nextRunTime!;
     if (due > now) {
       // Due within the lookahead: planned as at its fire time, as if woken on time; unless it
@@ -102,11 +112,16 @@ export class Dispatcher {
     } else {
       this.#deferred.delete(job.id);
     }
-    const { emitter, logger, triggers } = this.#ctx;
+    const { emitter, logger, triggers, history } = this.#ctx;
     const trigger = triggers.get(job.trigger);
     const plan = planWakeup({ trigger, nextRunTime: due, misfireGraceTime: job.misfireGraceTime, coalesce: job.coalesce, now: Math.max(now, due) });
     if (plan.missed) {
       const { first, last, count } = plan.missed;
+      // One entry per job per wakeup, as the event: the first fire time missed names it.
+      history.record(storeName, store, {
+        runId: scheduledRunId(job.id, first), jobId: job.id, scheduledRunTime: first, lastScheduledRunTime: last, missedCount: count,
+        attempt: 1, startedAt: null, finishedAt: Math.max(now, due), outcome: 'missed', error: null,
+      });
       safeEmit(emitter, logger, 'jobMissed', {
         jobId: job.id, jobStore: storeName, scheduledRunTime: new Date(first), lastScheduledRunTime: new Date(last), missedCount: count,
       });

@@ -1,5 +1,6 @@
 /**
- * The job methods of the Scheduler (add, get, modify, reschedule, pause, resume, remove, run):
+ * The job methods of the Scheduler (add, get, modify, reschedule, pause, resume, remove, run,
+ * and reading the run history):
  * argument checking, option resolution and the store writes, kept apart from the timer loop.
  * @module
  */
@@ -31,6 +32,7 @@ import {
 } from './options.js';
 import type { TaskRegistry } from './tasks.js';
 import type { TriggerCache } from './trigger-cache.js';
+import { readRunHistory, resolveRunsQuery, type GetRunsQuery, type RunHistoryEntry } from './run-history.js';
 
 export type { TriggerAlias };
 
@@ -54,6 +56,8 @@ export interface JobHost {
   scheduleChanged(at: number | null): void;
   /** Gives back the runs of a job claimed ahead of their time, before the job is removed or rescheduled. */
   releaseHeld(jobId: string): Promise<void>;
+  /** Writes the run outcomes this process has queued, so that `getRuns` reads them (no-op without a loop). */
+  flushHistory(): Promise<void>;
 }
 
 interface PendingJob {
@@ -317,6 +321,27 @@ export class JobApi {
     const { store } = this.#storeEntry(found.storeName);
     await store.addRun(id, { runId: `${id}@manual:${randomUUID()}`, scheduledRunTime: now, notBefore: now, manual: true });
     this.#host.scheduleChanged(now);
+  }
+
+  /**
+   * The run history, newest first (by when each outcome was known, on the scheduler's clock):
+   * one entry per try that ended (`succeeded`, `failed`, `timedOut`, `aborted`, `leaseLost`), per
+   * wakeup that found fire times missed (`missed`), and per run refused for `maxInstances`. A
+   * removed job's entries stay until the store's retention (`keepRuns`, `keepRunsFor`) drops them.
+   *
+   * Paged by cursor: each entry has a `cursor`; pass the last one's, with the same filters, for
+   * the next page. A page shorter than `limit` is the last.
+   * @example
+   * const failures = await scheduler.getRuns({ jobId: 'report', outcome: 'failed', limit: 20 });
+   * const older = await scheduler.getRuns({ jobId: 'report', outcome: 'failed', limit: 20, cursor: failures.at(-1)?.cursor });
+   * @throws TypeError / RangeError for a bad query (naming the field); SchedulerStateError before `start()`
+   */
+  async getRuns(query: GetRunsQuery = {}): Promise<RunHistoryEntry[]> {
+    const resolved = resolveRunsQuery(query);
+    const stores = resolved.jobStore === undefined ? [...this.#host.stores.values()] : [this.#storeEntry(resolved.jobStore)];
+    if (!this.#host.isStarted()) throw new SchedulerStateError('the job stores are not open; call start() before getRuns (or read them with a JobClient)');
+    await this.#host.flushHistory();
+    return readRunHistory(stores, resolved);
   }
 
   // ------------------------------------------------------------------- helpers

@@ -1,14 +1,17 @@
 /**
  * Runs claimed runs: hands them to their executor, enforces `timeout`, decides retries, keeps
  * their leases renewed, and writes their outcome back to the store (fenced by the claim token).
+ * Each outcome also goes to the run history, through the recorder (queued, never awaited here).
  * @module
  */
 import type { EventEmitter } from 'eventemitter3';
 import { ExecutorLookupError, JobTimeoutError, LeaseLostError, ShutdownAbortError, TaskLookupError } from '../errors.js';
 import type { Clock } from '../clock/clock.js';
 import type { Executor } from '../executors/executor.js';
+import type { RunHistoryRecord } from '../stores/history.js';
 import type { ClaimedRun, JobStore, Logger, RunOutcome } from '../stores/job-store.js';
 import { safeEmit, type JobEvent, type SchedulerEvents } from './events.js';
+import { entryWithError, type HistoryRecorder } from './history-recorder.js';
 import { retryDelay } from './options.js';
 import { runFields } from '../logging.js';
 import type { TaskRegistry } from './tasks.js';
@@ -66,6 +69,8 @@ export interface RunnerContext {
   ownerId: string;
   /** Called for each store operation that failed (counted in `Scheduler.stats()`). */
   onStoreError(storeName: string): void;
+  /** Where each run's outcome goes for the run history. */
+  history: HistoryRecorder;
 }
 
 interface HeldRun {
@@ -123,6 +128,32 @@ export class Runner {
     // Built only when a line is logged: starting a run must stay cheap.
     const fields = () => runFields(job.id, run.runId, run.scheduledRunTime, { jobStore: storeName, attempt: run.attempt });
     const emit = <K extends keyof SchedulerEvents>(name: K, ...p: SchedulerEvents[K]): void => safeEmit(emitter, logger, name, ...p);
+    // Run history: `startedAt` is set when the executor gets the run; each outcome is recorded
+    // once, when it is final (after the store accepted it: a lost lease turns it into leaseLost).
+    let startedAt: number | null = null;
+    const entry0 = (): Omit<RunHistoryRecord, 'error' | 'outcome'> => ({
+      runId: run.runId, jobId: job.id, scheduledRunTime: run.scheduledRunTime, lastScheduledRunTime: null, missedCount: null,
+      attempt: run.attempt, startedAt, finishedAt: clock.now().getTime(),
+    });
+    const recordOutcome = (outcome: RunHistoryRecord): void => this.#ctx.history.record(storeName, store, outcome);
+    const recordError = (error: unknown): void => recordOutcome(entryWithError(entry0(), error));
+    /**
+     * Writes the outcome to the store, then records `history` (or leaseLost, when the store says
+     * the run is no longer ours). A store that fails for good still gets the try recorded: it did
+     * end that way, and the run's takeover will be an entry of its own.
+     */
+    const finishAndRecord = async (outcome: RunOutcome, history: RunHistoryRecord): Promise<{ jobRemoved: boolean } | LeaseLostError> => {
+      let stored: { jobRemoved: boolean } | LeaseLostError;
+      try {
+        stored = await finish(outcome);
+      } catch (err) {
+        recordOutcome(history);
+        throw err;
+      }
+      const { result: _dropped, ...rest } = history;
+      recordOutcome(stored instanceof LeaseLostError ? entryWithError(rest, stored) : history);
+      return stored;
+    };
 
     const finish = async (outcome: RunOutcome): Promise<{ jobRemoved: boolean } | LeaseLostError> => {
       // A store that fails (a lost connection) is asked again while the lease still holds: left
@@ -146,13 +177,15 @@ export class Runner {
         // Renewing tells whether the claim is still ours; if not, the run is someone else's now.
         const lost = await store.renewLeases(this.#ctx.ownerId, [{ runId: run.runId, claimToken: entry.claimToken }]);
         if (lost.length > 0) {
-          emit('jobError', { ...base, error: new LeaseLostError(run.runId, job.id, storeName), willRetry: false });
+          const error = new LeaseLostError(run.runId, job.id, storeName);
+          recordError(error);
+          emit('jobError', { ...base, error, willRetry: false });
           return;
         }
       }
       if (job.misfireGraceTime !== null && clock.now().getTime() - run.notBefore > job.misfireGraceTime) {
         // A pending run (a retry, a jittered or taken-over run) that became too late.
-        await finish({ status: 'missed' });
+        await finishAndRecord({ status: 'missed' }, { ...entry0(), lastScheduledRunTime: run.scheduledRunTime, missedCount: 1, outcome: 'missed', error: null });
         emit('jobMissed', { ...base, scheduledRunTime: base.scheduledRunTime!, lastScheduledRunTime: base.scheduledRunTime!, missedCount: 1 });
         return;
       }
@@ -170,6 +203,7 @@ export class Runner {
         emit('jobSubmitted', base);
         let cancelTimeout: (() => void) | undefined;
         try {
+          startedAt = clock.now().getTime();
           const running = executor.submit({
             taskId: job.taskId, task, args: job.args,
             context: {
@@ -200,16 +234,20 @@ export class Runner {
           entry.waitsOnClock = false;
         }
       }
+      // The try's history entry, timed when the task ended (not when the store took the outcome).
+      const endedAt = entry0();
       if (!failed) {
-        const stored = await finish({ status: 'succeeded' });
-        if (stored instanceof LeaseLostError) emit('jobError', { ...base, error: stored, willRetry: false });
-        else {
+        const stored = await finishAndRecord({ status: 'succeeded' }, { ...endedAt, outcome: 'succeeded', error: null, result });
+        if (stored instanceof LeaseLostError) {
+          emit('jobError', { ...base, error: stored, willRetry: false });
+        } else {
           emit('jobExecuted', { ...base, result });
           if (stored.jobRemoved) emit('jobRemoved', { jobId: job.id, jobStore: storeName });
         }
         return;
       }
       if (error instanceof LeaseLostError) {
+        recordOutcome(entryWithError(endedAt, error));
         emit('jobError', { ...base, error, willRetry: false });
         return;
       }
@@ -218,7 +256,8 @@ export class Runner {
       const outcome: RunOutcome = willRetry
         ? { status: 'retry', attempt: run.attempt + 1, notBefore: clock.now().getTime() + retryDelay(retry!, run.attempt) }
         : { status: 'failed' };
-      const stored = await finish(outcome);
+      // A try that ends in a retry is an entry of its own (the next try has attempt + 1).
+      const stored = await finishAndRecord(outcome, entryWithError(endedAt, error));
       if (stored instanceof LeaseLostError) {
         emit('jobError', { ...base, error: stored, willRetry: false });
         return;
@@ -300,10 +339,16 @@ export class Runner {
     for (const r of mine) if (lost.has(r.runId)) r.controller.abort(new LeaseLostError(r.runId, r.jobId, storeName));
     const gone = held.filter((h) => lost.has(h.claimed.run.runId) && this.#held.includes(h));
     this.#held = this.#held.filter((h) => !gone.includes(h));
+    const now = this.#ctx.clock.now().getTime();
     for (const { claimed: { run, job } } of gone) {
+      const error = new LeaseLostError(run.runId, job.id, storeName);
+      this.#ctx.history.record(storeName, store, entryWithError({
+        runId: run.runId, jobId: job.id, scheduledRunTime: run.scheduledRunTime, lastScheduledRunTime: null, missedCount: null,
+        attempt: run.attempt, startedAt: null, finishedAt: now,
+      }, error));
       safeEmit(this.#ctx.emitter, this.#ctx.logger, 'jobError', {
         jobId: job.id, jobStore: storeName, scheduledRunTime: new Date(run.scheduledRunTime), runId: run.runId, attempt: run.attempt,
-        error: new LeaseLostError(run.runId, job.id, storeName), willRetry: false,
+        error, willRetry: false,
       });
     }
   }

@@ -20,10 +20,17 @@ export interface StoreStats {
   /**
    * How many of this scheduler's operations on the store failed since it was constructed: a
    * wakeup, reading the next wake time, renewing leases, recording a run's end (each failed try),
-   * giving a held run back, counting for `stats()`, closing. Failures thrown to a caller (an
-   * `addJob` that rejects) are the caller's to count, not counted here.
+   * writing a batch of run history, giving a held run back, counting for `stats()`, closing.
+   * Failures thrown to a caller (an `addJob` that rejects) are the caller's to count, not counted
+   * here.
    */
   errors: number;
+  /**
+   * Run outcomes this scheduler could not add to the store's run history: their write failed, the
+   * store fell too far behind (see `HistoryRecorder`), or the run ended after `shutdown()` closed
+   * the store. The runs themselves are unaffected.
+   */
+  runsNotRecorded: number;
 }
 
 /** What {@link Scheduler.stats} reports. */
@@ -44,6 +51,7 @@ export interface StatsSource {
   open: boolean;
   runsInFlight(storeName: string): number;
   errors: ReadonlyMap<string, number>;
+  runsNotRecorded: ReadonlyMap<string, number>;
   nextWakeupAt: number | null;
   /** Called when a store fails to count (the failure is counted in `errors`). */
   onStoreError(storeName: string): void;
@@ -63,7 +71,9 @@ export async function readStats(source: StatsSource): Promise<SchedulerStats> {
           source.logger.warn(`kairos: store "${name}" could not count its jobs for stats()`, { jobStore: name }, err);
         }
       }
-      return [name, { ...counts, runsInFlight: source.runsInFlight(name), errors: source.errors.get(name) ?? 0 }];
+      return [name, {
+        ...counts, runsInFlight: source.runsInFlight(name), errors: source.errors.get(name) ?? 0, runsNotRecorded: source.runsNotRecorded.get(name) ?? 0,
+      }];
     }),
   );
   return { stores: Object.fromEntries(entries), nextWakeupAt: source.nextWakeupAt === null ? null : new Date(source.nextWakeupAt) };

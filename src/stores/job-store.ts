@@ -17,6 +17,7 @@
  * @module
  */
 import type { SerializedTrigger } from '../triggers/trigger.js';
+import type { RunHistoryQuery, RunHistoryRecord, StoredRunHistoryRecord } from './history.js';
 
 /** Retry options resolved to milliseconds (see the job option `retry`). */
 export interface RetryPolicy {
@@ -320,8 +321,27 @@ export interface JobStore {
    * @throws JobLookupError for an unknown job
    */
   addRun(jobId: string, run: NewRun): Promise<void>;
-  /** The job's runs, pending and in flight, oldest `scheduledRunTime` first. */
-  getRuns(jobId: string): Promise<RunRecord[]>;
+  /** The job's live runs, pending and in flight, oldest `scheduledRunTime` first (for run history, see `getRunHistory`). */
+  getLiveRuns(jobId: string): Promise<RunRecord[]>;
+
+  // -------------------------------------------------------------- run history
+  // Optional, as getCounts and inspect: a store written before run history existed still works;
+  // the scheduler then records nothing in it and getRuns finds nothing there. The three stores
+  // of kairos implement both.
+  /**
+   * Appends run history entries, in the order given, and applies retention (`keepRuns` per job
+   * touched, `keepRunsFor` by age, at most a bounded number of rows per write, through indexes;
+   * see `src/stores/history.ts`). Assigns each entry its `seq`. Independent of the live runs:
+   * an entry may name a job or run that no longer exists. Results are cut by the store's
+   * `maxResultBytes`. The scheduler calls it off the runs' path, in batches, and only logs and
+   * counts a failure (see `StoreStats.runsNotRecorded`).
+   */
+  recordRuns?(entries: RunHistoryRecord[]): Promise<void>;
+  /**
+   * Run history entries matching `query`, newest first: larger `finishedAt` first, then larger
+   * `seq`. Reads through an index; with `jobId` (and any `outcome`), at most the job's kept entries.
+   */
+  getRunHistory?(query: RunHistoryQuery): Promise<StoredRunHistoryRecord[]>;
 
   // ------------------------------------------------------------ administration
   /**

@@ -8,6 +8,18 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictingIdError, JobLookupError, LeaseLostError } from '../errors.js';
 import { checkKnownKeys, optionKeys } from '../options-check.js';
+import { checkInteger } from '../units.js';
+import { HistoryRing } from './history-ring.js';
+import {
+  HISTORY_OPTION_KEYS,
+  prepareHistory,
+  resolveHistoryOptions,
+  type ResolvedHistoryOptions,
+  type RunHistoryOptions,
+  type RunHistoryQuery,
+  type RunHistoryRecord,
+  type StoredRunHistoryRecord,
+} from './history.js';
 import { IndexedHeap } from './indexed-heap.js';
 import type {
   ClaimedRun,
@@ -25,8 +37,8 @@ import type {
 } from './job-store.js';
 import { earliestWakeTimes } from './job-store.js';
 
-/** Options of {@link MemoryJobStore}. */
-export interface MemoryJobStoreOptions {
+/** Options of {@link MemoryJobStore}, run history's included (see {@link RunHistoryOptions}). */
+export interface MemoryJobStoreOptions extends RunHistoryOptions {
   /**
    * How long a claim lasts without renewal, in ms of real time. Matters only when several
    * schedulers in one process share this store.
@@ -35,9 +47,15 @@ export interface MemoryJobStoreOptions {
   leaseDuration?: number;
   /** The real-time clock leases are judged by (for tests). @default Date.now */
   leaseClock?: () => number;
+  /**
+   * Most run history entries kept in all (the history is a ring: the oldest entries go first),
+   * on top of `keepRuns` per job and `keepRunsFor`.
+   * @default 10000
+   */
+  keepRunsTotal?: number;
 }
 
-const OPTION_KEYS = optionKeys<MemoryJobStoreOptions>()(['leaseDuration', 'leaseClock']);
+const OPTION_KEYS = optionKeys<MemoryJobStoreOptions>()(['leaseDuration', 'leaseClock', 'keepRunsTotal', ...HISTORY_OPTION_KEYS]);
 
 interface StoredJob {
   record: JobRecord;
@@ -60,11 +78,15 @@ export class MemoryJobStore implements JobStore {
   readonly #pendingRuns = new IndexedHeap();
   /** Running runs, checked for expired leases (there are at most as many as runs in flight). */
   readonly #runningRuns = new Set<string>();
+  readonly #historyOptions: ResolvedHistoryOptions;
+  readonly #history: HistoryRing;
 
   constructor(options: MemoryJobStoreOptions = {}) {
     checkKnownKeys(options, OPTION_KEYS, 'MemoryJobStore');
     this.leaseDuration = options.leaseDuration ?? 30_000;
     this.#leaseClock = options.leaseClock ?? Date.now;
+    this.#historyOptions = resolveHistoryOptions(options);
+    this.#history = new HistoryRing(options.keepRunsTotal === undefined ? 10_000 : checkInteger(options.keepRunsTotal, 'keepRunsTotal', 1));
   }
 
   async open(context: StoreOpenContext): Promise<void> {
@@ -268,7 +290,7 @@ export class MemoryJobStore implements JobStore {
     if (!this.#runs.has(run.runId)) this.#insertRun(jobId, run);
   }
 
-  async getRuns(jobId: string): Promise<RunRecord[]> {
+  async getLiveRuns(jobId: string): Promise<RunRecord[]> {
     const ids = this.#runsByJob.get(jobId);
     if (!ids) return [];
     return [...ids].map((id) => ({ ...this.#runs.get(id)! })).sort((a, b) => a.scheduledRunTime - b.scheduledRunTime || a.attempt - b.attempt);
@@ -279,6 +301,14 @@ export class MemoryJobStore implements JobStore {
     let pendingRetries = 0;
     for (const run of this.#runs.values()) if (run.state === 'pending' && run.attempt > 1) pendingRetries++;
     return { jobs: this.#jobs.size, pendingRetries };
+  }
+
+  async recordRuns(entries: RunHistoryRecord[]): Promise<void> {
+    this.#history.record(prepareHistory(entries, this.#historyOptions), this.#historyOptions);
+  }
+
+  async getRunHistory(query: RunHistoryQuery): Promise<StoredRunHistoryRecord[]> {
+    return this.#history.query(query);
   }
 
   #index(stored: StoredJob): void {

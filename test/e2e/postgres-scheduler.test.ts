@@ -86,7 +86,7 @@ async function leftovers(url: string): Promise<unknown> {
   const store = new PostgresJobStore({ connectionString: url });
   await store.open({ name: 'check', logger: { debug() {}, info() {}, warn() {}, error() {} } });
   try {
-    return { runs: await store.getRuns('tick'), job: await store.getJob('tick') };
+    return { runs: await store.getLiveRuns('tick'), job: await store.getJob('tick') };
   } finally {
     await store.close();
   }

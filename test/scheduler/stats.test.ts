@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { MemoryJobStore, type JobStore, type Logger } from '../../src/index.js';
 import { at, fakeSetup } from './helpers.js';
 
-const idle = { jobs: 0, pendingRetries: 0, runsInFlight: 0, errors: 0 };
+const idle = { jobs: 0, pendingRetries: 0, runsInFlight: 0, errors: 0, runsNotRecorded: 0 };
 
 describe('Scheduler.stats()', () => {
   it('counts jobs and pending retries per store, runs in flight, and tells when the timer fires next', async () => {
@@ -62,7 +62,7 @@ describe('Scheduler.stats()', () => {
     await scheduler.start();
     await clock.advance({ seconds: 1 });
     const first = await scheduler.stats();
-    expect(first.stores.flaky).toEqual({ jobs: null, pendingRetries: null, runsInFlight: 0, errors: 2 }); // the wake time, then the count
+    expect(first.stores.flaky).toEqual({ jobs: null, pendingRetries: null, runsInFlight: 0, errors: 2, runsNotRecorded: 0 }); // the wake time, then the count
     expect(first.stores.default).toEqual(idle);
     expect((await scheduler.stats()).stores.flaky).toEqual({ ...idle, errors: 2 });
     expect(lines.map((l) => [l[0], l[1]])).toEqual([

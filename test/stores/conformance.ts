@@ -176,7 +176,7 @@ export function describeJobStore(name: string, makeHarness: () => Promise<StoreH
       const [res] = await store.releaseJobs('me', [{ jobId: 'a', nextRunTime: min(2), exhausted: false, runs: [run('a@1', min(1))] }]);
       expect(res!.created).toEqual([]);
       expect((await store.getJob('a'))!.nextRunTime).toBeNull();
-      expect(await store.getRuns('a')).toEqual([]);
+      expect(await store.getLiveRuns('a')).toEqual([]);
     });
 
     it('releases jobs: moves nextRunTime, creates runs once, refuses beyond maxInstances', async () => {
@@ -187,12 +187,12 @@ export function describeJobStore(name: string, makeHarness: () => Promise<StoreH
       ]);
       expect(res).toEqual({ jobId: 'a', created: ['a@1', 'a@2'], refused: ['a@3'], removed: false });
       expect((await store.getJob('a'))!.nextRunTime).toBe(min(5));
-      expect((await store.getRuns('a')).map((r) => [r.runId, r.state, r.attempt])).toEqual([['a@1', 'pending', 1], ['a@2', 'pending', 1]]);
+      expect((await store.getLiveRuns('a')).map((r) => [r.runId, r.state, r.attempt])).toEqual([['a@1', 'pending', 1], ['a@2', 'pending', 1]]);
       // the same runId again is a no-op, never a second run
       await store.acquireDueJobs('me', min(5), 10);
       const [again] = await store.releaseJobs('me', [{ jobId: 'a', nextRunTime: min(6), exhausted: false, runs: [run('a@1', min(1))] }]);
       expect(again!.created).toEqual([]);
-      expect(await store.getRuns('a')).toHaveLength(2);
+      expect(await store.getLiveRuns('a')).toHaveLength(2);
     });
 
     it('claims pending runs by notBefore and fences completion by claim token', async () => {
@@ -208,7 +208,7 @@ export function describeJobStore(name: string, makeHarness: () => Promise<StoreH
       expect(await store.claimDueRuns('other', min(3), 10)).toEqual([]);
       await expect(store.completeRun('a@1', 'wrong-token', { status: 'succeeded' })).rejects.toBeInstanceOf(LeaseLostError);
       expect(await store.completeRun('a@1', claimed[0]!.run.claimToken!, { status: 'succeeded' })).toEqual({ jobRemoved: false });
-      expect((await store.getRuns('a')).map((r) => r.runId)).toEqual(['a@late', 'a@2']);
+      expect((await store.getLiveRuns('a')).map((r) => r.runId)).toEqual(['a@late', 'a@2']);
     });
 
     it('an expired lease is taken over with the next attempt; the old holder is fenced', async () => {
@@ -227,7 +227,7 @@ export function describeJobStore(name: string, makeHarness: () => Promise<StoreH
       expect(await store.renewLeases('dead', [{ runId: 'a@1', claimToken: mine!.run.claimToken! }])).toEqual(['a@1']);
       await expect(store.completeRun('a@1', mine!.run.claimToken!, { status: 'succeeded' })).rejects.toBeInstanceOf(LeaseLostError);
       await store.completeRun('a@1', taken!.run.claimToken!, { status: 'succeeded' });
-      expect(await store.getRuns('a')).toEqual([]);
+      expect(await store.getLiveRuns('a')).toEqual([]);
     });
 
     it('a retry outcome keeps the run pending for its next attempt; it counts toward maxInstances', async () => {
@@ -289,9 +289,9 @@ export function describeJobStore(name: string, makeHarness: () => Promise<StoreH
       await store.releaseJobs('me', [{ jobId: 'a', nextRunTime: min(2), exhausted: false, runs: [run('a@1', min(1), { notBefore: min(5) })] }]);
       await store.addRun('a', run('a@m1', min(1), { manual: true }));
       await expect(store.addRun('nope', run('x', min(1)))).rejects.toBeInstanceOf(JobLookupError);
-      expect(await store.getRuns('a')).toHaveLength(2);
+      expect(await store.getLiveRuns('a')).toHaveLength(2);
       await store.updateJob('a', { name: 'x' }, { cancelPendingRuns: true });
-      expect(await store.getRuns('a')).toEqual([]);
+      expect(await store.getLiveRuns('a')).toEqual([]);
       await store.addRun('a', run('a@m2', min(1), { manual: true }));
       await store.removeJob('a');
       expect(await store.claimDueRuns('me', min(10), 10)).toEqual([]);
@@ -323,7 +323,7 @@ export function describeJobStore(name: string, makeHarness: () => Promise<StoreH
       await store.acquireDueJobs('me', min(1), 10);
       await store.releaseJobs('me', [{ jobId: 'a', nextRunTime: min(2), exhausted: false, runs: [run('a@1', min(1), { notBefore: min(5) })] }]);
       await store.addJob(jobRecord('a', { name: 'new', nextRunTime: min(2) }), { replaceExisting: true });
-      expect((await store.getRuns('a')).map((r) => r.runId)).toEqual(['a@1']);
+      expect((await store.getLiveRuns('a')).map((r) => r.runId)).toEqual(['a@1']);
       expect((await store.getJob('a'))!.name).toBe('new');
     });
 
@@ -333,7 +333,7 @@ export function describeJobStore(name: string, makeHarness: () => Promise<StoreH
       await store.releaseJobs('me', [{ jobId: 'a', nextRunTime: min(9), exhausted: false, runs: [run('a@1', min(1)), run('a@2', min(2)), run('a@3', min(3))] }]);
       const first = await store.claimDueRuns('me', min(5), 2);
       expect(first.map((c) => c.run.runId)).toEqual(['a@1', 'a@2']);
-      expect((await store.getRuns('a')).map((r) => [r.runId, r.state])).toEqual([['a@1', 'running'], ['a@2', 'running'], ['a@3', 'pending']]);
+      expect((await store.getLiveRuns('a')).map((r) => [r.runId, r.state])).toEqual([['a@1', 'running'], ['a@2', 'running'], ['a@3', 'pending']]);
       const token = first[0]!.run.claimToken!;
       expect(await store.renewLeases('stranger', [{ runId: 'a@1', claimToken: token }])).toEqual(['a@1']);
       expect(await store.renewLeases('me', [{ runId: 'a@1', claimToken: token }, { runId: 'nope', claimToken: token }])).toEqual(['nope']);
@@ -365,7 +365,7 @@ export function describeJobStore(name: string, makeHarness: () => Promise<StoreH
       expect(await store.completeRun('a@1', claimed[0]!.run.claimToken!, { status: 'succeeded' })).toEqual({ jobRemoved: false });
       await h.expireLeases();
       expect(await store.claimDueRuns('other', min(10), 10)).toEqual([]);
-      expect(await store.getRuns('b')).toEqual([]);
+      expect(await store.getLiveRuns('b')).toEqual([]);
       expect((await store.getWakeTimes('me')).dueAt).toBeNull();
     });
 
@@ -377,7 +377,7 @@ export function describeJobStore(name: string, makeHarness: () => Promise<StoreH
       store = await h.reopen();
       await store.open({ name: 'default', logger: console });
       expect((await store.getJob('a'))!.nextRunTime).toBe(min(2));
-      expect((await store.getRuns('a')).map((r) => r.runId)).toEqual(['a@1']);
+      expect((await store.getLiveRuns('a')).map((r) => r.runId)).toEqual(['a@1']);
     });
 
     it('two instances on the same data never claim the same run (persistent stores)', async (ctx) => {

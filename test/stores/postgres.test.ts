@@ -207,7 +207,7 @@ describe('PostgresJobStore specifics', () => {
         claimed.map((c, i) => store.completeRun(c.run.runId, i === 7 ? 'stolen' : c.run.claimToken!, { status: i % 2 ? 'succeeded' : 'failed' })),
       );
       expect(outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason)).toEqual([expect.any(LeaseLostError)]);
-      expect((await store.getRuns('a')).map((r) => r.runId)).toEqual([claimed[7]!.run.runId]);
+      expect((await store.getLiveRuns('a')).map((r) => r.runId)).toEqual([claimed[7]!.run.runId]);
       // the same run completed twice at once: once, then LeaseLostError
       const both = await Promise.allSettled([0, 1].map(() => store.completeRun(claimed[7]!.run.runId, claimed[7]!.run.claimToken!, { status: 'succeeded' })));
       expect(both.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
@@ -239,7 +239,7 @@ describe('PostgresJobStore specifics', () => {
       const claimed = await store.claimDueRuns('me', min(1), 10);
       expect(await store.renewLeases('me', claimed.map((c) => ({ runId: c.run.runId, claimToken: c.run.claimToken! })))).toEqual([]);
       for (const c of claimed) await store.completeRun(c.run.runId, c.run.claimToken!, { status: 'succeeded' });
-      expect(await store.getRuns('__proto__')).toEqual([]);
+      expect(await store.getLiveRuns('__proto__')).toEqual([]);
       expect((await store.getJob('a'))!.name).toBe('a');
     } finally {
       await store.close();

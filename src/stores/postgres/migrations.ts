@@ -98,6 +98,43 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_acquired ON :schema.jobs (acquired_until) WHERE acquired_by IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    name: 'run history',
+    up: `
+      -- One row per run outcome (each try its own row), beside the live runs rather than in
+      -- runs: a run has several outcomes under one run_id (its tries), and missed or refused
+      -- runs never had a live row. Times are epoch ms on the scheduler's clock; seq is the
+      -- order rows were recorded, which breaks ties of finished_at. No foreign key: a removed
+      -- job's history stays until retention drops it. result is JSON text (text, not json or
+      -- jsonb: a cut result is not JSON, and jsonb refuses an escaped NUL character).
+      CREATE TABLE :schema.run_history (
+        seq                     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        run_id                  text COLLATE "C" NOT NULL,
+        job_id                  text COLLATE "C" NOT NULL,
+        scheduled_run_time      bigint NOT NULL,
+        last_scheduled_run_time bigint,
+        missed_count            bigint,
+        attempt                 integer NOT NULL,
+        started_at              bigint,
+        finished_at             bigint NOT NULL,
+        outcome                 text NOT NULL,
+        error_name              text,
+        error_message           text,
+        error_stack             text,
+        result                  text,
+        result_truncated        boolean NOT NULL DEFAULT false
+      );
+      -- Each index ends in (finished_at, seq): newest-first reads walk one backwards and stop at
+      -- their LIMIT, and a cursor is a row comparison on it.
+      -- Newest overall, and retention by age (oldest first from the other end).
+      CREATE INDEX run_history_finished ON :schema.run_history (finished_at, seq);
+      -- A job's newest, and retention per job (skip its keepRuns newest, delete the rest).
+      CREATE INDEX run_history_job ON :schema.run_history (job_id, finished_at, seq);
+      -- Newest of one outcome (failures, say) across jobs.
+      CREATE INDEX run_history_outcome ON :schema.run_history (outcome, finished_at, seq);
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -15,6 +15,7 @@ export interface Names {
   readonly schema: string;
   readonly jobs: string;
   readonly runs: string;
+  readonly runHistory: string;
   readonly migrations: string;
   /** The LISTEN/NOTIFY channel: `<schema>_changes`. */
   readonly channel: string;
@@ -47,6 +48,7 @@ export function namesFor(schema: unknown): Names {
     schema: quoted,
     jobs: `${quoted}.jobs`,
     runs: `${quoted}.runs`,
+    runHistory: `${quoted}.run_history`,
     migrations: `${quoted}.migrations`,
     channel: `${schema}_changes`,
     statementPrefix: `kairos_${hash}_`,

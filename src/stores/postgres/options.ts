@@ -7,10 +7,11 @@ import type { Pool } from 'pg';
 import { KairosRangeError, KairosTypeError } from '../../errors.js';
 import { checkKnownKeys, optionKeys } from '../../options-check.js';
 import { toMilliseconds, type DurationLike } from '../../units.js';
+import { HISTORY_OPTION_KEYS, resolveHistoryOptions, type ResolvedHistoryOptions, type RunHistoryOptions } from '../history.js';
 import { namesFor, type Names } from './names.js';
 
-/** Options of {@link PostgresJobStore}. */
-export interface PostgresJobStoreOptions {
+/** Options of {@link PostgresJobStore}, run history's included (see {@link RunHistoryOptions}). */
+export interface PostgresJobStoreOptions extends RunHistoryOptions {
   /**
    * The schema holding the store's tables (created, with its tables, on first open). Schedulers
    * share jobs exactly when they use the same database and schema.
@@ -59,8 +60,10 @@ export type PostgresConnection =
 /** The first argument of the constructor: the connection, optionally with the options. */
 export type PostgresJobStoreConfig = PostgresConnection & PostgresJobStoreOptions;
 
-const OPTION_KEYS = optionKeys<PostgresJobStoreOptions>()(['schema', 'leaseDuration', 'safetyPollInterval', 'maxReconnectDelay', 'poolSize']);
-const CONFIG_KEYS = optionKeys<PostgresJobStoreConfig>()(['connectionString', 'pool', 'schema', 'leaseDuration', 'safetyPollInterval', 'maxReconnectDelay', 'poolSize']);
+const OPTION_KEYS = optionKeys<PostgresJobStoreOptions>()(['schema', 'leaseDuration', 'safetyPollInterval', 'maxReconnectDelay', 'poolSize', ...HISTORY_OPTION_KEYS]);
+const CONFIG_KEYS = optionKeys<PostgresJobStoreConfig>()([
+  'connectionString', 'pool', 'schema', 'leaseDuration', 'safetyPollInterval', 'maxReconnectDelay', 'poolSize', ...HISTORY_OPTION_KEYS,
+]);
 
 /** The options after {@link resolveOptions}. */
 export interface ResolvedPostgresOptions {
@@ -70,6 +73,7 @@ export interface ResolvedPostgresOptions {
   safetyPollInterval: number;
   maxReconnectDelay: number;
   poolSize: number;
+  history: ResolvedHistoryOptions;
 }
 
 /**
@@ -99,5 +103,6 @@ export function resolveOptions(connection: PostgresJobStoreConfig, options: Post
     safetyPollInterval: toMilliseconds(o.safetyPollInterval ?? 5_000, 'safetyPollInterval', { positive: true }),
     maxReconnectDelay: toMilliseconds(o.maxReconnectDelay ?? 5_000, 'maxReconnectDelay', { positive: true }),
     poolSize,
+    history: resolveHistoryOptions(o),
   };
 }

@@ -24,6 +24,7 @@ import type {
   StoreOpenContext,
   WakeTimes,
 } from '../job-store.js';
+import { prepareHistory, retentionPlan, type ResolvedHistoryOptions, type RunHistoryQuery, type RunHistoryRecord, type StoredRunHistoryRecord } from '../history.js';
 import { Batcher } from './batcher.js';
 import { inTransaction, isConnectionError } from './connection.js';
 import { loadPgDriver, type PgDriver } from './driver.js';
@@ -58,6 +59,7 @@ export class PostgresJobStore implements JobStore {
   readonly #safetyPollInterval: number;
   readonly #maxReconnectDelay: number;
   readonly #poolSize: number;
+  readonly #history: ResolvedHistoryOptions;
   /** Payload of this instance's notifications, so that it ignores its own. */
   readonly #self = randomUUID();
   #pool: Pool | null = null;
@@ -100,6 +102,7 @@ export class PostgresJobStore implements JobStore {
     this.#safetyPollInterval = o.safetyPollInterval;
     this.#maxReconnectDelay = o.maxReconnectDelay;
     this.#poolSize = o.poolSize;
+    this.#history = o.history;
   }
 
   /** The schema this store keeps its tables in. */
@@ -334,8 +337,24 @@ export class PostgresJobStore implements JobStore {
     if (!(await this.#q.insertRun(this.#db(), jobId, run))) throw new JobLookupError(jobId, this.#name);
   }
 
-  async getRuns(jobId: string): Promise<RunRecord[]> {
+  async getLiveRuns(jobId: string): Promise<RunRecord[]> {
     return this.#q.selectRuns(this.#db(), jobId);
+  }
+
+  /**
+   * Two statements: the rows (one `unnest` insert), then retention (one bounded delete through
+   * the indexes), which must see the rows just inserted, so it cannot share the insert's snapshot.
+   */
+  async recordRuns(entries: RunHistoryRecord[]): Promise<void> {
+    if (entries.length === 0 || this.#history.keepRuns === 0) return;
+    const prepared = prepareHistory(entries, this.#history);
+    const db = this.#db();
+    await this.#q.insertHistory(db, prepared);
+    await this.#q.deleteHistory(db, retentionPlan(prepared, this.#history));
+  }
+
+  async getRunHistory(query: RunHistoryQuery): Promise<StoredRunHistoryRecord[]> {
+    return this.#q.selectHistory(this.#db(), query);
   }
 
   /** See {@link JobStore.getCounts}. */

@@ -7,6 +7,7 @@
  * @module
  */
 import type { CustomTypesConfig } from 'pg';
+import type { PreparedRunHistory, RunHistoryOutcome, StoredRunHistoryRecord } from '../history.js';
 import type { JobRecord, RetryPolicy, RunRecord } from '../job-store.js';
 import type { SerializedTrigger } from '../../triggers/trigger.js';
 import { loadedPgTypes } from './driver.js';
@@ -137,5 +138,60 @@ export function toRunRecord(row: RunRow): RunRecord {
     leaseExpiresAt: row.lease_expires_at,
     claimToken: row.claim_token,
     manual: row.manual,
+  };
+}
+
+/** A row of `run_history` (see migration 3). */
+export interface HistoryRow {
+  seq: number;
+  run_id: string;
+  job_id: string;
+  scheduled_run_time: number;
+  last_scheduled_run_time: number | null;
+  missed_count: number | null;
+  attempt: number;
+  started_at: number | null;
+  finished_at: number;
+  outcome: RunHistoryOutcome;
+  error_name: string | null;
+  error_message: string | null;
+  error_stack: string | null;
+  result: string | null;
+  result_truncated: boolean;
+}
+
+/** The columns `insertHistory` fills, with their SQL types, in the order of {@link historyParams}. */
+export const HISTORY_COLUMNS = [
+  ['run_id', 'text'], ['job_id', 'text'], ['scheduled_run_time', 'bigint'], ['last_scheduled_run_time', 'bigint'], ['missed_count', 'bigint'],
+  ['attempt', 'integer'], ['started_at', 'bigint'], ['finished_at', 'bigint'], ['outcome', 'text'], ['error_name', 'text'],
+  ['error_message', 'text'], ['error_stack', 'text'], ['result', 'text'], ['result_truncated', 'boolean'],
+] as const;
+
+/** Entries as one array per column (for `unnest`), in {@link HISTORY_COLUMNS} order. */
+export function historyParams(entries: readonly PreparedRunHistory[]): unknown[][] {
+  return [
+    entries.map((e) => e.runId), entries.map((e) => e.jobId), entries.map((e) => e.scheduledRunTime),
+    entries.map((e) => e.lastScheduledRunTime), entries.map((e) => e.missedCount), entries.map((e) => e.attempt),
+    entries.map((e) => e.startedAt), entries.map((e) => e.finishedAt), entries.map((e) => e.outcome),
+    entries.map((e) => e.error?.name ?? null), entries.map((e) => e.error?.message ?? null), entries.map((e) => e.error?.stack ?? null),
+    entries.map((e) => e.result), entries.map((e) => e.resultTruncated),
+  ];
+}
+
+export function toHistoryRecord(row: HistoryRow): StoredRunHistoryRecord {
+  return {
+    seq: row.seq,
+    runId: row.run_id,
+    jobId: row.job_id,
+    scheduledRunTime: row.scheduled_run_time,
+    lastScheduledRunTime: row.last_scheduled_run_time,
+    missedCount: row.missed_count,
+    attempt: row.attempt,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    outcome: row.outcome,
+    error: row.error_name === null ? null : { name: row.error_name, message: row.error_message ?? '', stack: row.error_stack },
+    result: row.result,
+    resultTruncated: row.result_truncated,
   };
 }

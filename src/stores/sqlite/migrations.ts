@@ -84,6 +84,42 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE state IN ('pending', 'running');
     `,
   },
+  {
+    version: 2,
+    name: 'run history',
+    up: `
+      -- One row per run outcome (each try its own row), kept beside the live runs rather than in
+      -- kairos_runs: a run has several outcomes under one run_id (its tries), and missed or
+      -- refused runs never had a live row. Times are epoch ms on the scheduler's clock. seq is
+      -- the rowid: the order rows were recorded, which breaks ties of finished_at. No foreign
+      -- key: a removed job's history stays until retention drops it.
+      CREATE TABLE kairos_run_history (
+        seq                     INTEGER PRIMARY KEY,
+        run_id                  TEXT NOT NULL,
+        job_id                  TEXT NOT NULL,
+        scheduled_run_time      INTEGER NOT NULL,
+        last_scheduled_run_time INTEGER,
+        missed_count            INTEGER,
+        attempt                 INTEGER NOT NULL,
+        started_at              INTEGER,
+        finished_at             INTEGER NOT NULL,
+        outcome                 TEXT NOT NULL,
+        error_name              TEXT,
+        error_message           TEXT,
+        error_stack             TEXT,
+        result                  TEXT,
+        result_truncated        INTEGER NOT NULL DEFAULT 0
+      );
+      -- Every index ends in seq (the rowid, implicit), so each serves newest-first reads
+      -- (finished_at DESC, seq DESC) without a sort, and a cursor is a seek into it.
+      -- Newest overall, and retention by age (oldest first from the other end).
+      CREATE INDEX kairos_run_history_finished ON kairos_run_history (finished_at);
+      -- A job's newest, and retention per job (skip its keepRuns newest, delete the rest).
+      CREATE INDEX kairos_run_history_job ON kairos_run_history (job_id, finished_at);
+      -- Newest of one outcome (failures, say) across jobs.
+      CREATE INDEX kairos_run_history_outcome ON kairos_run_history (outcome, finished_at);
+    `,
+  },
 ];
 
 /** The newest schema version this build of kairos knows. */

@@ -7,6 +7,7 @@ import type Database from 'better-sqlite3';
 import { KairosRangeError, KairosTypeError } from '../../errors.js';
 import { checkKnownKeys, optionKeys } from '../../options-check.js';
 import { toMilliseconds, type DurationLike } from '../../units.js';
+import { HISTORY_OPTION_KEYS, resolveHistoryOptions, type ResolvedHistoryOptions, type RunHistoryOptions } from '../history.js';
 
 /** Where the store keeps its data: a file it opens itself, or a connection you opened. */
 export type SQLiteJobStoreTarget =
@@ -28,8 +29,8 @@ export type SQLiteJobStoreTarget =
       path?: undefined;
     };
 
-/** Tuning options of {@link SQLiteJobStore}; every one has a sensible default. */
-export interface SQLiteJobStoreTuning {
+/** Tuning options of {@link SQLiteJobStore}, run history's included (see {@link RunHistoryOptions}); every one has a sensible default. */
+export interface SQLiteJobStoreTuning extends RunHistoryOptions {
   /**
    * How long a claim on a job or run lasts without renewal, in ms of real time (or a duration
    * object). The scheduler renews the leases of its runs in flight every third of it; when a
@@ -72,9 +73,10 @@ export interface ResolvedOptions {
   leaseClock: () => number;
   pollInterval: number;
   busyTimeout: number;
+  history: ResolvedHistoryOptions;
 }
 
-const OPTION_KEYS = optionKeys<SQLiteJobStoreOptions>()(['path', 'database', 'leaseDuration', 'leaseClock', 'pollInterval', 'busyTimeout']);
+const OPTION_KEYS = optionKeys<SQLiteJobStoreOptions>()(['path', 'database', 'leaseDuration', 'leaseClock', 'pollInterval', 'busyTimeout', ...HISTORY_OPTION_KEYS]);
 
 /** Converts a duration option to whole ms, with errors naming the option. */
 function durationOption(value: DurationLike | undefined, fallback: number, field: string, positive: boolean): number {
@@ -112,5 +114,5 @@ export function resolveOptions(options: SQLiteJobStoreOptions): ResolvedOptions 
   }
   const leaseClock = options.leaseClock ?? Date.now;
   if (busyTimeout > 2 ** 31 - 1) throw new KairosRangeError('busyTimeout', options.busyTimeout, 'at most 2147483647 ms');
-  return { target, leaseDuration, leaseClock, pollInterval, busyTimeout };
+  return { target, leaseDuration, leaseClock, pollInterval, busyTimeout, history: resolveHistoryOptions(options) };
 }

@@ -9,7 +9,8 @@
  * @module
  */
 import type { Database, Statement } from 'better-sqlite3';
-import type { JobFields, JobRow, RunRow } from './rows.js';
+import type { RunHistoryQuery } from '../history.js';
+import type { HistoryRow, JobFields, JobRow, RunRow } from './rows.js';
 
 /** The minima `selectWakeTimes` reads (epoch ms; schedule clock for the first four, lease clock for the rest). */
 export interface WakeTimeRow {
@@ -29,6 +30,13 @@ const JOB_SET =
   'name = @name, task_id = @task_id, trigger = @trigger, args = @args, next_run_time = @next_run_time, exhausted = @exhausted, ' +
   'misfire_grace_time = @misfire_grace_time, coalesce = @coalesce, max_instances = @max_instances, jitter = @jitter, ' +
   'executor = @executor, timeout = @timeout, retry = @retry';
+
+const HISTORY_COLUMNS = [
+  'run_id', 'job_id', 'scheduled_run_time', 'last_scheduled_run_time', 'missed_count', 'attempt', 'started_at', 'finished_at',
+  'outcome', 'error_name', 'error_message', 'error_stack', 'result', 'result_truncated',
+] as const satisfies ReadonlyArray<keyof HistoryRow>;
+const HISTORY_RANGE = 'finished_at >= @since AND (finished_at, seq) < (@beforeAt, @beforeSeq)';
+const HISTORY_ORDER = 'ORDER BY finished_at DESC, seq DESC LIMIT @limit';
 
 /** The SQL of each named query. */
 export const SQL = {
@@ -104,6 +112,27 @@ export const SQL = {
   deletePendingRuns: "DELETE FROM kairos_runs WHERE job_id = ? AND state IN ('pending', 'running') AND state = 'pending'",
   deleteAllPendingRuns: "DELETE FROM kairos_runs WHERE state = 'pending'",
 
+  // ------------------------------------------------------------ run history
+  insertHistory: `INSERT INTO kairos_run_history (${HISTORY_COLUMNS.join(', ')}) VALUES (${HISTORY_COLUMNS.map((c) => `@${c}`).join(', ')})`,
+  /**
+   * Newest first, each a seek into one index read backwards (no sort): over every job
+   * (kairos_run_history_finished), of one job (kairos_run_history_job, with any outcome filtered
+   * among that job's kept rows: `+outcome` keeps the outcome index out), of one outcome
+   * (kairos_run_history_outcome). `(finished_at, seq) < (…)` is the cursor, a row-value range.
+   */
+  selectHistory: `SELECT * FROM kairos_run_history WHERE ${HISTORY_RANGE} ${HISTORY_ORDER}`,
+  selectHistoryOfJob: `SELECT * FROM kairos_run_history WHERE job_id = @jobId AND ${HISTORY_RANGE} ${HISTORY_ORDER}`,
+  selectHistoryOfJobOutcome: `SELECT * FROM kairos_run_history WHERE job_id = @jobId AND +outcome = @outcome AND ${HISTORY_RANGE} ${HISTORY_ORDER}`,
+  selectHistoryOfOutcome: `SELECT * FROM kairos_run_history WHERE outcome = @outcome AND ${HISTORY_RANGE} ${HISTORY_ORDER}`,
+  /** Retention per job: its rows beyond the `keep` newest, at most `limit`, found through its index. */
+  deleteHistoryBeyond:
+    'DELETE FROM kairos_run_history WHERE seq IN (SELECT seq FROM kairos_run_history WHERE job_id = @jobId ' +
+    'ORDER BY finished_at DESC, seq DESC LIMIT @limit OFFSET @keep)',
+  /** Retention by age: the oldest rows finished before `cutoff`, at most `limit`. */
+  deleteHistoryBefore:
+    'DELETE FROM kairos_run_history WHERE seq IN (SELECT seq FROM kairos_run_history WHERE finished_at < @cutoff ' +
+    'ORDER BY finished_at, seq LIMIT @limit)',
+
   // ----------------------------------------------------------------- change
   /** Changes when another connection commits (not on this connection's own writes). */
   dataVersion: 'PRAGMA data_version',
@@ -151,6 +180,25 @@ export function prepareQueries(db: Database) {
     deleteRun: (runId: string): void => void st.deleteRun.run(runId),
     deletePendingRuns: (jobId: string): void => void st.deletePendingRuns.run(jobId),
     deleteAllPendingRuns: (): void => void st.deleteAllPendingRuns.run(),
+
+    insertHistory: (row: Omit<HistoryRow, 'seq'>): void => void st.insertHistory.run(row),
+    /** See `SQL.selectHistory…`: the statement is picked by which filters are given. */
+    selectHistory: (q: RunHistoryQuery) => {
+      const stmt = q.jobId !== undefined
+        ? (q.outcome !== undefined ? st.selectHistoryOfJobOutcome : st.selectHistoryOfJob)
+        : (q.outcome !== undefined ? st.selectHistoryOfOutcome : st.selectHistory);
+      return stmt.all({
+        ...(q.jobId !== undefined ? { jobId: q.jobId } : {}),
+        ...(q.outcome !== undefined ? { outcome: q.outcome } : {}),
+        since: q.since ?? Number.MIN_SAFE_INTEGER,
+        beforeAt: q.before?.finishedAt ?? Number.MAX_SAFE_INTEGER,
+        beforeSeq: q.before?.seq ?? Number.MAX_SAFE_INTEGER,
+        limit: q.limit,
+      }) as HistoryRow[];
+    },
+    /** Returns how many rows were deleted. */
+    deleteHistoryBeyond: (jobId: string, keep: number, limit: number): number => st.deleteHistoryBeyond.run({ jobId, keep, limit }).changes,
+    deleteHistoryBefore: (cutoff: number, limit: number): number => st.deleteHistoryBefore.run({ cutoff, limit }).changes,
 
     dataVersion: () => st.dataVersion.get() as number,
   };

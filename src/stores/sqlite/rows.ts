@@ -3,6 +3,7 @@
  * records. Booleans are stored as 0/1, times as epoch ms, trigger/args/retry as JSON text.
  * @module
  */
+import type { PreparedRunHistory, RunHistoryOutcome, StoredRunHistoryRecord } from '../history.js';
 import type { JobRecord, RetryPolicy, RunRecord } from '../job-store.js';
 
 /** A row of `kairos_jobs` (see migration 1). */
@@ -94,5 +95,61 @@ export function rowToRun(row: RunRow): RunRecord {
     leaseExpiresAt: row.lease_expires_at,
     claimToken: row.claim_token,
     manual: row.manual !== 0,
+  };
+}
+
+/** A row of `kairos_run_history` (see migration 2). */
+export interface HistoryRow {
+  seq: number;
+  run_id: string;
+  job_id: string;
+  scheduled_run_time: number;
+  last_scheduled_run_time: number | null;
+  missed_count: number | null;
+  attempt: number;
+  started_at: number | null;
+  finished_at: number;
+  outcome: RunHistoryOutcome;
+  error_name: string | null;
+  error_message: string | null;
+  error_stack: string | null;
+  result: string | null;
+  result_truncated: number;
+}
+
+export function historyToRow(e: PreparedRunHistory): Omit<HistoryRow, 'seq'> {
+  return {
+    run_id: e.runId,
+    job_id: e.jobId,
+    scheduled_run_time: e.scheduledRunTime,
+    last_scheduled_run_time: e.lastScheduledRunTime,
+    missed_count: e.missedCount,
+    attempt: e.attempt,
+    started_at: e.startedAt,
+    finished_at: e.finishedAt,
+    outcome: e.outcome,
+    error_name: e.error?.name ?? null,
+    error_message: e.error?.message ?? null,
+    error_stack: e.error?.stack ?? null,
+    result: e.result,
+    result_truncated: e.resultTruncated ? 1 : 0,
+  };
+}
+
+export function rowToHistory(row: HistoryRow): StoredRunHistoryRecord {
+  return {
+    seq: row.seq,
+    runId: row.run_id,
+    jobId: row.job_id,
+    scheduledRunTime: row.scheduled_run_time,
+    lastScheduledRunTime: row.last_scheduled_run_time,
+    missedCount: row.missed_count,
+    attempt: row.attempt,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    outcome: row.outcome,
+    error: row.error_name === null ? null : { name: row.error_name, message: row.error_message ?? '', stack: row.error_stack },
+    result: row.result,
+    resultTruncated: row.result_truncated !== 0,
   };
 }

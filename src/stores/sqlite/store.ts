@@ -29,6 +29,7 @@ import type {
   WakeTimes,
 } from '../job-store.js';
 import { earliestWakeTimes } from '../job-store.js';
+import { prepareHistory, retentionPlan, type ResolvedHistoryOptions, type RunHistoryQuery, type RunHistoryRecord, type StoredRunHistoryRecord } from '../history.js';
 import { assertJsonArgs } from '../serialization.js';
 import { TurnBatch } from './batch.js';
 import { loadSqliteDriver } from './driver.js';
@@ -37,7 +38,7 @@ import { countDatabase, inspectDatabase } from './inspect.js';
 import { LATEST_VERSION, migrate } from './migrations.js';
 import { resolveOptions, type SQLiteJobStoreOptions, type SQLiteJobStoreTarget } from './options.js';
 import { prepareQueries, type Queries } from './queries.js';
-import { jobToRow, rowToJob, rowToRun, type JobFields, type RunRow } from './rows.js';
+import { historyToRow, jobToRow, rowToHistory, rowToJob, rowToRun, type JobFields, type RunRow } from './rows.js';
 
 const BUSY_CODES = /^SQLITE_(BUSY|LOCKED)/;
 const MAX_BACKOFF_MS = 500;
@@ -63,6 +64,7 @@ export class SQLiteJobStore implements JobStore {
   readonly #leaseClock: () => number;
   readonly #pollInterval: number;
   readonly #busyTimeout: number;
+  readonly #history: ResolvedHistoryOptions;
   #name = 'sqlite';
   #logger: Logger | null = null;
   #db: Database.Database | null = null;
@@ -94,6 +96,7 @@ export class SQLiteJobStore implements JobStore {
     this.#leaseClock = resolved.leaseClock;
     this.#pollInterval = resolved.pollInterval;
     this.#busyTimeout = resolved.busyTimeout;
+    this.#history = resolved.history;
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -407,8 +410,27 @@ export class SQLiteJobStore implements JobStore {
     });
   }
 
-  async getRuns(jobId: string): Promise<RunRecord[]> {
+  async getLiveRuns(jobId: string): Promise<RunRecord[]> {
     return (await this.#read((q) => q.selectRuns(jobId))).map(rowToRun);
+  }
+
+  // -------------------------------------------------------------- run history
+
+  /** One transaction: the rows, then retention (each rule a bounded delete through an index). */
+  async recordRuns(entries: RunHistoryRecord[]): Promise<void> {
+    if (entries.length === 0 || this.#history.keepRuns === 0) return;
+    const prepared = prepareHistory(entries, this.#history);
+    const rows = prepared.map(historyToRow);
+    const plan = retentionPlan(prepared, this.#history);
+    await this.#write((q) => {
+      for (const row of rows) q.insertHistory(row);
+      for (const jobId of plan.jobIds) q.deleteHistoryBeyond(jobId, plan.keep, plan.limit);
+      q.deleteHistoryBefore(plan.cutoff, plan.limit);
+    });
+  }
+
+  async getRunHistory(query: RunHistoryQuery): Promise<StoredRunHistoryRecord[]> {
+    return (await this.#read((q) => q.selectHistory(query))).map(rowToHistory);
   }
 
   // ------------------------------------------------------------ administration
