@@ -1,10 +1,12 @@
 /**
  * The behaviour of a job store, written once and run against every store (memory, SQLite,
- * PostgreSQL): `describeJobStore('SQLiteJobStore', factory)`.
+ * PostgreSQL): `describeJobStore('SQLiteJobStore', factory)`. The run history cases are in
+ * history-conformance.ts and run from here, for the same stores.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictingIdError, JobLookupError, LeaseLostError } from '../../src/errors.js';
 import type { JobRecord, JobStore, NewRun } from '../../src/stores/job-store.js';
+import { describeRunHistory, type HistoryHarnessFactory } from './history-conformance.js';
 
 /** What a test harness gives the suite for one fresh, empty store. */
 export interface StoreHarness {
@@ -42,7 +44,9 @@ const T0 = Date.parse('2026-01-01T00:00:00Z');
 const min = (n: number): number => T0 + n * 60_000;
 const run = (runId: string, at: number, extra: Partial<NewRun> = {}): NewRun => ({ runId, scheduledRunTime: at, notBefore: at, ...extra });
 
-export function describeJobStore(name: string, makeHarness: () => Promise<StoreHarness>): void {
+/** @param makeHarness a fresh, empty store; with run-history options when the history cases ask for them */
+export function describeJobStore(name: string, makeHarness: HistoryHarnessFactory): void {
+  describeRunHistory(name, makeHarness);
   describe(`${name} (job store conformance)`, () => {
     let h: StoreHarness;
     let store: JobStore;

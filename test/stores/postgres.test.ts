@@ -44,11 +44,11 @@ async function expireLeases(schema: string, leaseMs = 30_000): Promise<void> {
   await admin.query(`UPDATE "${schema}".jobs SET acquired_until = acquired_until - $1 * interval '1 ms' WHERE acquired_by IS NOT NULL`, [leaseMs]);
 }
 
-describeJobStore('PostgresJobStore', async () => {
+describeJobStore('PostgresJobStore', async (history = {}) => {
   const schema = freshSchema();
   const opened: JobStore[] = [];
   const make = (): PostgresJobStore => {
-    const store = new PostgresJobStore({ connectionString: url }, { schema, leaseDuration: 30_000 });
+    const store = new PostgresJobStore({ connectionString: url }, { schema, leaseDuration: 30_000, ...history });
     opened.push(store);
     return store;
   };

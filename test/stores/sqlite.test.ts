@@ -5,13 +5,13 @@ import { SQLiteJobStore } from '../../src/stores/sqlite/index.js';
 import type { JobStore } from '../../src/stores/job-store.js';
 import { describeJobStore } from './conformance.js';
 
-describeJobStore('SQLiteJobStore', async () => {
+describeJobStore('SQLiteJobStore', async (history = {}) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'kairos-sqlite-store-'));
   const file = path.join(dir, 'jobs.sqlite');
   let leaseNow = Date.parse('2026-01-01T00:00:00Z');
   const opened: JobStore[] = [];
   const make = (): SQLiteJobStore => {
-    const store = new SQLiteJobStore({ path: file, leaseDuration: 30_000, leaseClock: () => leaseNow });
+    const store = new SQLiteJobStore({ path: file, leaseDuration: 30_000, leaseClock: () => leaseNow, ...history });
     opened.push(store);
     return store;
   };
