@@ -98,6 +98,29 @@ describe('PostgresJobStore migrations', () => {
     }
   });
 
+  it('upgrading a schema made by the previous version (2) adds run history and keeps its jobs and runs', async () => {
+    const { store, schema } = await openStore();
+    await due(store, 'old', ['old@1']);
+    await store.close();
+    // Migration 3 only adds run_history: without it, the schema is version 2's.
+    await admin.query(`DROP TABLE "${schema}".run_history; DELETE FROM "${schema}".migrations WHERE version = 3`);
+    const again = new PostgresJobStore({ connectionString: url }, { schema });
+    await again.open({ name: 'pg', logger: quiet });
+    try {
+      const { rows } = await admin.query(`SELECT version FROM "${schema}".migrations ORDER BY version`);
+      expect(rows.map((r) => r.version)).toEqual([1, 2, 3]);
+      expect(await again.getJob('old')).toEqual(jobRecord('old', { nextRunTime: min(9), maxInstances: 5 }));
+      expect((await again.getLiveRuns('old')).map((r) => r.runId)).toEqual(['old@1']);
+      await again.recordRuns([{
+        runId: 'old@0', jobId: 'old', scheduledRunTime: min(0), lastScheduledRunTime: null, missedCount: null, attempt: 1,
+        startedAt: min(0), finishedAt: min(0) + 10, outcome: 'succeeded', error: null, result: 'ok',
+      }]);
+      expect((await again.getRunHistory({ jobId: 'old', limit: 10 })).map((r) => [r.runId, r.result])).toEqual([['old@0', '"ok"']]);
+    } finally {
+      await again.close();
+    }
+  });
+
   it('refuses a schema newer than it knows, saying what to do', async () => {
     const { store, schema } = await openStore();
     await store.close();
@@ -290,6 +313,45 @@ describe('PostgresJobStore specifics', () => {
     const store = new PostgresJobStore({ connectionString: url, leaseDuration: { seconds: 3 } });
     expect(store.leaseDuration).toBe(3000);
     expect(store.schema).toBe('kairos');
+  });
+});
+
+describe('PostgresJobStore run history plans', () => {
+  it('reads newest first and applies retention through the run_history indexes: no sequential scan, no sort', { timeout: 60_000 }, async () => {
+    const { store, schema } = await openStore({ keepRuns: 1_000_000, keepRunsFor: { days: 3650 } });
+    try {
+      const outcomes = ['succeeded', 'failed', 'timedOut', 'missed'] as const;
+      for (let batch = 0; batch < 10; batch++) {
+        await store.recordRuns(Array.from({ length: 5000 }, (_, i) => {
+          const n = batch * 5000 + i;
+          return {
+            runId: `r${n}`, jobId: `job-${n % 500}`, scheduledRunTime: min(n), lastScheduledRunTime: null, missedCount: null, attempt: 1,
+            startedAt: min(n), finishedAt: min(n) + 10, outcome: outcomes[n % 4]!, error: null,
+          };
+        }));
+      }
+      await admin.query(`ANALYZE "${schema}".run_history`);
+      const { sql } = createQueries(namesFor(schema), 'plan');
+      const MAX = Number.MAX_SAFE_INTEGER;
+      // [query, values, the index it must use, whether a sort is allowed]. A sort is fine over one
+      // job's rows (at most its keepRuns, found through its index), never over the whole table.
+      const cases: Array<[keyof typeof sql, unknown[], RegExp, boolean]> = [
+        ['selectHistory', [MAX, MAX, -MAX, 100], /run_history_finished/, false],
+        ['selectHistory', [min(25_000), 7, -MAX, 100], /run_history_finished/, false],
+        ['selectHistoryOfOutcome', [MAX, MAX, -MAX, 100, 'failed'], /run_history_outcome/, false],
+        ['selectHistoryOfJob', [MAX, MAX, -MAX, 100, 'job-7'], /run_history_job/, true],
+        ['selectHistoryOfJobOutcome', [MAX, MAX, -MAX, 100, 'job-7', 'failed'], /run_history_job/, true],
+        ['deleteHistory', [['job-1', 'job-2'], 100, 500, min(100)], /run_history_job[\s\S]*run_history_finished/, true],
+      ];
+      for (const [name, values, index, sortAllowed] of cases) {
+        const { rows } = await admin.query(`EXPLAIN ${sql[name]}`, values);
+        const plan = rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
+        expect(plan, `${name}:\n${plan}`).toMatch(index);
+        expect(plan, `${name}:\n${plan}`).not.toMatch(sortAllowed ? /Seq Scan/ : /Seq Scan|Sort/);
+      }
+    } finally {
+      await store.close();
+    }
   });
 });
 

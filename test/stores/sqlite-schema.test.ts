@@ -57,6 +57,35 @@ describe('migrations', () => {
     a.close();
   });
 
+  it('upgrading a file made by the previous schema (version 1) adds run history and keeps its jobs and runs', async () => {
+    const T0 = Date.parse('2026-01-01T00:00:00Z');
+    const db = new Database(file);
+    try {
+      expect(migrate(db, MIGRATIONS.filter((m) => m.version === 1))).toEqual([1]);
+      db.exec(`
+        INSERT INTO kairos_jobs (id, name, task_id, trigger, args, next_run_time, exhausted, misfire_grace_time, coalesce, max_instances, jitter, executor, timeout, retry)
+        VALUES ('old', 'old', 'task', '{"kind":"interval","options":{"minutes":1}}', '[1]', ${T0}, 0, NULL, 1, 1, 0, 'default', NULL, NULL);
+        INSERT INTO kairos_runs (run_id, job_id, scheduled_run_time, attempt, not_before, state, manual, created_at)
+        VALUES ('old@1', 'old', ${T0}, 2, ${T0 + 5000}, 'pending', 0, 0);`);
+    } finally {
+      db.close();
+    }
+    const store = new SQLiteJobStore({ path: file });
+    await store.open(open);
+    try {
+      expect(await store.getJob('old')).toMatchObject({ id: 'old', args: [1], nextRunTime: T0 });
+      expect((await store.getLiveRuns('old')).map((r) => [r.runId, r.attempt, r.notBefore])).toEqual([['old@1', 2, T0 + 5000]]);
+      await store.recordRuns([{
+        runId: 'old@0', jobId: 'old', scheduledRunTime: T0, lastScheduledRunTime: null, missedCount: null, attempt: 1,
+        startedAt: T0, finishedAt: T0 + 10, outcome: 'succeeded', error: null, result: 'ok',
+      }]);
+      expect((await store.getRunHistory({ jobId: 'old', limit: 10 })).map((r) => [r.runId, r.result])).toEqual([['old@0', '"ok"']]);
+      expect((await store.inspect()).schemaVersion).toBe(LATEST_VERSION);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses a file migrated by a newer kairos', async () => {
     const db = new Database(file);
     migrate(db);
@@ -92,6 +121,13 @@ const HOT: Partial<Record<QueryName, RegExp[]>> = {
   selectExpiredLeases: [/^SEARCH kairos_runs USING INDEX kairos_runs_leases \(lease_expires_at<\?\)$/],
   countScheduledRuns: [/^SEARCH kairos_runs USING INDEX kairos_runs_live_by_job \(job_id=\?\)$/],
   deletePendingRuns: [/^SEARCH kairos_runs USING INDEX kairos_runs_live_by_job \(job_id=\?\)$/],
+  // Run history: each read is a seek into one index, in its order; retention walks an index.
+  selectHistory: [/^SEARCH kairos_run_history USING INDEX kairos_run_history_finished /],
+  selectHistoryOfJob: [/^SEARCH kairos_run_history USING INDEX kairos_run_history_job \(job_id=\? /],
+  selectHistoryOfJobOutcome: [/^SEARCH kairos_run_history USING INDEX kairos_run_history_job \(job_id=\? /],
+  selectHistoryOfOutcome: [/^SEARCH kairos_run_history USING INDEX kairos_run_history_outcome \(outcome=\? /],
+  deleteHistoryBeyond: [/^SEARCH kairos_run_history USING COVERING INDEX kairos_run_history_job \(job_id=\?\)$/],
+  deleteHistoryBefore: [/^SEARCH kairos_run_history USING COVERING INDEX kairos_run_history_finished \(finished_at<\?\)$/],
 };
 
 describe('at 1,000,000 stored jobs', () => {
@@ -130,6 +166,9 @@ describe('at 1,000,000 stored jobs', () => {
       // Due jobs come in index order: no sort step, so a LIMIT stops the scan early.
       expect(explain(db, SQL.selectDueJobs).join(' ')).not.toMatch(/TEMP B-TREE/);
       expect(explain(db, SQL.selectPendingRuns).join(' ')).not.toMatch(/TEMP B-TREE/);
+      for (const name of ['selectHistory', 'selectHistoryOfJob', 'selectHistoryOfJobOutcome', 'selectHistoryOfOutcome', 'deleteHistoryBeyond', 'deleteHistoryBefore'] as const) {
+        expect(explain(db, SQL[name]).join(' '), name).not.toMatch(/TEMP B-TREE/);
+      }
 
       expect((await store.getWakeTimes('me')).dueAt).toBe(T0 + 1000);
       const acquired = await store.acquireDueJobs('me', T0 + 6000, 100);
