@@ -76,10 +76,25 @@ async function steerFromTheCommandLine(kind: 'sqlite' | 'postgres', db: string, 
     expect(manual).toHaveLength(1);
     expect(manual[0]!.runId).toMatch(/^daily@manual:/);
 
-    // runs
-    const runs = await cli('runs', 'daily', '--json');
+    // runs: the manual run shows in the run history once it ended (the scheduler records it just after)
+    type RunsJson = { jobId: string; live: unknown[]; history: Array<Record<string, unknown>>; nextCursor: string | null };
+    let runs = await cli('runs', 'daily', '--json');
+    for (const end = Date.now() + 10_000; (runs.json() as RunsJson).history.length === 0 && Date.now() < end; runs = await cli('runs', 'daily', '--json')) await sleep(100);
     expect(runs.code, runs.stderr).toBe(0);
-    expect(Array.isArray(runs.json())).toBe(true);
+    expect(runs.json()).toMatchObject({ jobId: 'daily', live: [], nextCursor: null });
+    expect((runs.json() as RunsJson).history).toEqual([
+      expect.objectContaining({ jobId: 'daily', runId: manual[0]!.runId, outcome: 'succeeded', attempt: 1, jobStore: 'default', cursor: expect.any(String) }),
+    ]);
+    const runsText = await cli('runs', 'daily', '--tz', 'UTC');
+    expect(runsText.stdout.split('\n')[0]).toMatch(/^RUN +SCHEDULED +ATTEMPT +OUTCOME +STARTED +TOOK +ERROR$/);
+    expect(runsText.stdout).toMatch(/^daily@manual:\S+ +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.?\d* \+00:00 \(UTC\) +1 +succeeded +\d{4}/m);
+    // tick's history pages by cursor: two pages of one, no repeat
+    const page1 = (await cli('runs', 'tick', '--limit', '1', '--json')).json() as RunsJson;
+    expect(page1.history).toHaveLength(1);
+    const page2 = (await cli('runs', 'tick', '--limit', '1', '--cursor', page1.nextCursor!, '--json')).json() as RunsJson;
+    expect(page2.history).toHaveLength(1);
+    expect(page2.history[0]!.runId).not.toBe(page1.history[0]!.runId);
+    expect((await cli('runs', 'tick', '--outcome', 'fine')).code).toBe(2);
 
     // remove, then the job is not found: exit code 1 with the library's message
     const removed = await cli('jobs', 'remove', 'daily');
@@ -90,6 +105,11 @@ async function steerFromTheCommandLine(kind: 'sqlite' | 'postgres', db: string, 
     const goneJson = await cli('jobs', 'pause', 'daily', '--json');
     expect(goneJson.code).toBe(1);
     expect(goneJson.json()).toEqual({ error: { name: 'JobLookupError', code: 'KAIROS_JOB_LOOKUP', message: expect.stringContaining('"daily"') } });
+    // a removed job's run history stays (until retention drops it)
+    const history = await cli('runs', 'daily', '--json');
+    expect(history.code, history.stderr).toBe(0);
+    expect((history.json() as RunsJson).history).toHaveLength(1);
+    expect((await cli('runs', 'daily')).stdout).toMatch(/^job "daily" no longer exists; its run history is kept until retention drops it$/m);
     for (const args of [['jobs', 'resume', 'nope'], ['jobs', 'remove', 'nope'], ['jobs', 'run', 'nope'], ['runs', 'nope']]) {
       expect({ args, code: (await cli(...args)).code }).toEqual({ args, code: 1 });
     }
