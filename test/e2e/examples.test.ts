@@ -14,7 +14,7 @@ const EXPECTED: Record<string, RegExp> = {
   'fake-clock.mjs': /2027-03-14T07:00:00\.000Z/,
   'metrics.mjs': /kairos_runs_total\{job="heartbeat",store="default",outcome="succeeded"\} 12[\s\S]*kairos_pending_retries\{store="default"\} 1/,
   'retries.mjs': /sent on try 3\s+invoices written: 1/,
-  'run-history.mjs': /01:16:00\.000Z  export  succeeded  attempt 2  \{"rows":700\}\n.*01:15:00\.000Z  export  failed     attempt 1  Error: S3 unavailable[\s\S]*failures:\n.*01:15:00\.000Z  export  failed/,
+  'run-history.mjs': /01:16:00\.000Z {2}export {2}succeeded {2}attempt 2 {2}\{"rows":700\}\n.*01:15:00\.000Z {2}export {2}failed {5}attempt 1 {2}Error: S3 unavailable[\s\S]*failures:\n.*01:15:00\.000Z {2}export {2}failed/,
   'triggers.mjs': /\S/,
   'worker-threads.mjs': /primes-d: 49098 primes[\s\S]*too-slow failed: JobTimeoutError/,
 };
