@@ -68,6 +68,25 @@ describe('run history: each outcome is recorded with its fields', () => {
     expect(runs[0]!.error).toBeUndefined();
   });
 
+  it('missed: a pending retry that became too late is recorded with its attempt', async () => {
+    const { clock, scheduler } = fakeSetup();
+    await scheduler.start();
+    await scheduler.addJob(() => {
+      throw new Error('down');
+    }, 'date', { runDate: at('00:00:10') }, { id: 'late', misfireGraceTime: 5_000, retry: { attempts: 3, delay: 60_000 } });
+    await clock.advance({ seconds: 20 });
+    await scheduler.pause();
+    await clock.advance({ minutes: 5 });
+    await scheduler.resume();
+    await clock.advance(0);
+    const runs = await scheduler.getRuns({ jobId: 'late' });
+    expect(runs.map((r) => [r.outcome, r.attempt, r.startedAt?.toISOString() ?? null, r.finishedAt.toISOString()])).toEqual([
+      ['missed', 2, null, at('00:05:20')],
+      ['failed', 1, at('00:00:10'), at('00:00:10')],
+    ]);
+    expect(runs[0]).toMatchObject({ scheduledRunTime: d('00:00:10'), lastScheduledRunTime: d('00:00:10'), missedCount: 1 });
+  });
+
   it('maxInstances: the fire time refused, never started', async () => {
     const { clock, scheduler } = fakeSetup();
     await scheduler.start();
