@@ -148,6 +148,8 @@ export function resolveHistoryOptions(options: RunHistoryOptions): ResolvedHisto
 /** Longest error message or stack kept, in UTF-16 code units (a stack of a deep recursion can be huge). */
 const MAX_ERROR_TEXT = 16_384;
 const LONE_SURROGATES = /\p{Cs}/gu;
+/** Any NUL or surrogate code unit: most text has none and is returned as it is, without a replace. */
+const MAYBE_UNSTORABLE = /[\0\ud800-\udfff]/;
 const encoder = new TextEncoder();
 
 /**
@@ -155,6 +157,7 @@ const encoder = new TextEncoder();
  * refuses, and which would fail a whole write) become U+FFFD; cut to `max` code units.
  */
 export function storableText(text: string, max = Infinity): string {
+  if (text.length <= max && !MAYBE_UNSTORABLE.test(text)) return text;
   const cut = text.length > max ? `${text.slice(0, max)}…` : text;
   return cut.replace(LONE_SURROGATES, '\uFFFD').replaceAll('\0', '\uFFFD');
 }
