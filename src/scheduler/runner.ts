@@ -13,36 +13,9 @@ import type { ClaimedRun, JobStore, Logger, RunOutcome } from '../stores/job-sto
 import { safeEmit, type JobEvent, type SchedulerEvents } from './events.js';
 import { entryWithError, type HistoryRecorder } from './history-recorder.js';
 import { retryDelay } from './options.js';
+import { RunAbort } from './run-abort.js';
 import { runFields } from '../logging.js';
 import type { TaskRegistry } from './tasks.js';
-
-/**
- * A run's abort signal, made only when something reads it: most tasks never look at
- * `ctx.signal`, and an AbortController costs more than the rest of starting a run.
- */
-class RunAbort {
-  #controller: AbortController | undefined;
-  #reason: unknown;
-  aborted = false;
-  /** Ends the scheduler's wait for the run (the task itself may go on ignoring the signal). */
-  onAbort: ((reason: unknown) => void) | undefined;
-
-  get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      if (this.aborted) this.#controller.abort(this.#reason);
-    }
-    return this.#controller.signal;
-  }
-
-  abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.#reason = reason;
-    this.#controller?.abort(reason);
-    this.onAbort?.(reason);
-  }
-}
 
 interface InFlightRun {
   storeName: string;
