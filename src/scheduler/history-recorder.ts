@@ -19,6 +19,11 @@ export const HISTORY_BATCH = 500;
  * store cannot make the scheduler run out of memory.
  */
 export const MAX_QUEUED = 20_000;
+/**
+ * How long `close()` waits for the history writes in progress (real time) before it lets the
+ * stores close anyway: a store that stopped answering must not hold `shutdown()` for ever.
+ */
+export const CLOSE_WAIT_MS = 5_000;
 
 /** What the recorder needs from the scheduler. */
 export interface HistoryRecorderContext {
@@ -99,10 +104,30 @@ export class HistoryRecorder {
     await Promise.all([...this.#queues.values()].map((q) => this.#drain(q)));
   }
 
-  /** Writes what is queued, then accepts nothing more (the stores are about to close). */
-  async close(): Promise<void> {
-    await this.flush();
+  /**
+   * Writes what is queued, then accepts nothing more (the stores are about to close). Waits at
+   * most `waitMs` of real time: what is still queued then is dropped and counted (a write in
+   * progress may still land).
+   */
+  async close(waitMs = CLOSE_WAIT_MS): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const gaveUp = await Promise.race([
+      this.flush().then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), waitMs))),
+    ]);
+    clearTimeout(timer);
     this.#open = false;
+    if (!gaveUp) return;
+    for (const queue of this.#queues.values()) {
+      const dropped = queue.entries.length;
+      if (queue.writing === null && dropped === 0) continue;
+      queue.entries = [];
+      if (dropped > 0) this.#ctx.onNotRecorded(queue.name, dropped);
+      this.#ctx.logger.warn(
+        `kairos: store "${queue.name}" did not finish writing run history within ${waitMs} ms of shutdown; ${dropped} queued outcome(s) dropped`,
+        { jobStore: queue.name, dropped },
+      );
+    }
   }
 
   /** Writes the store's queue in batches until it is empty; the one write loop of that store. */
