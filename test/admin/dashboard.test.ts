@@ -131,6 +131,12 @@ describe.runIf(haveChromium || inCI)('dashboard in Chromium', () => {
         expect(await summary.textContent()).toBe(`Error: ${XSS_ERROR}`);
         await summary.click();
         expect(await page.locator('#runs pre.stack').first().textContent()).toContain(`Error: ${XSS_ERROR}\n    at `);
+        // a live update redraws the runs; the error the reader opened stays open
+        const executed = new Promise((resolve) => scheduler.once('jobExecuted', resolve));
+        await scheduler.runJob('sync');
+        await executed;
+        await new Promise((r) => setTimeout(r, 500));
+        expect(await page.locator('#runs details.error[open] pre.stack').count()).toBe(1);
         // no element was made from the text, no handler ran, no dialog opened
         expect(await page.locator('main img, main b').count()).toBe(0);
         expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();

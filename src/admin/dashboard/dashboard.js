@@ -14,6 +14,8 @@ const state = {
   runs: [],
   nextCursor: null,
   pollTimer: null,
+  /** Errors of runs the reader opened (runId + attempt). */
+  openErrors: new Set(),
 };
 
 /** An element with attributes (`class`, `on<event>` listeners, others as attributes) and children (text or nodes). */
@@ -65,10 +67,15 @@ function duration(ms) {
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
-function when(iso) {
+/** `2026-12-02 03:00:00` in `zone` (the job's), as the job list shows its next run. */
+function when(iso, zone) {
   if (!iso) return '—';
-  const d = new Date(iso);
-  return d.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' });
+  try {
+    // Swedish writes dates the ISO way: 2026-12-02 03:00:00
+    return new Date(iso).toLocaleString('sv-SE', { timeZone: zone, hour12: false });
+  } catch {
+    return iso;
+  }
 }
 
 function outcomeBadge(outcome) {
@@ -148,20 +155,27 @@ function renderStatus(live) {
   document.body.classList.toggle('read-only', s.readOnly);
 }
 
-function runRow(run) {
+function runRow(run, zone) {
+  // Live updates redraw the table: keep open the errors the reader opened.
+  const ontoggle = (e) => (e.currentTarget.open ? state.openErrors.add(run.runId + run.attempt) : state.openErrors.delete(run.runId + run.attempt));
   const error = run.error
-    ? el('details', { class: 'error' }, el('summary', {}, `${run.error.name}: ${run.error.message}`), el('pre', { class: 'stack' }, run.error.stack ?? run.error.message))
+    ? el(
+        'details',
+        { class: 'error', open: state.openErrors.has(run.runId + run.attempt), ontoggle },
+        el('summary', {}, `${run.error.name}: ${run.error.message}`),
+        el('pre', { class: 'stack' }, run.error.stack ?? run.error.message),
+      )
     : run.outcome === 'missed'
       ? el('span', { class: 'muted' }, `${run.missedCount ?? 'some'} fire time(s) missed`)
       : null;
   return el(
     'tr',
     { class: 'run', 'data-run-id': run.runId },
-    el('td', { title: run.finishedAt }, when(run.finishedAt)),
+    el('td', { title: run.finishedAt }, when(run.finishedAt, zone)),
     el('td', {}, outcomeBadge(run.outcome)),
     el('td', {}, String(run.attempt)),
     el('td', {}, duration(run.durationMs)),
-    el('td', { title: run.scheduledRunTime }, when(run.scheduledRunTime)),
+    el('td', { title: run.scheduledRunTime }, when(run.scheduledRunTime, zone)),
     el('td', {}, error),
   );
 }
@@ -182,7 +196,9 @@ function renderDetail() {
       ]
     : [['State', 'removed (its history stays until retention drops it)']];
   $('detail-fields').replaceChildren(...fields.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
-  $('runs').tBodies[0].replaceChildren(...state.runs.map(runRow));
+  const zone = job ? job.timezone : state.status.timezone;
+  $('runs-zone').textContent = `(${zone})`;
+  $('runs').tBodies[0].replaceChildren(...state.runs.map((run) => runRow(run, zone)));
   $('no-runs').hidden = state.runs.length > 0;
   $('more-runs').hidden = state.nextCursor === null;
 }
