@@ -61,6 +61,9 @@ export class EventFanOut {
       'x-content-type-options': 'nosniff',
       // nginx buffers responses by default, which would hold events back
       'x-accel-buffering': 'no',
+      // A stream's connection is not reused: when the server ends the stream (max age, shutdown),
+      // the socket closes with it, so a closing server does not wait for it to idle out.
+      connection: 'close',
     });
     res.flushHeaders();
     this.#streams.add(res);

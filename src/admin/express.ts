@@ -30,15 +30,18 @@ function readBody(req: ExpressLikeRequest): Promise<string | object | undefined>
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new AdminRequestError(413, 'KAIROS_ADMIN_BODY_TOO_LARGE', `the body is over ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-      } else {
+      if (size <= MAX_BODY_BYTES) {
         chunks.push(chunk);
+        return;
       }
-    });
+      // Refuse, but drain the rest unread: destroying the socket would cut off the 413 too.
+      req.off('data', onData);
+      req.resume();
+      reject(new AdminRequestError(413, 'KAIROS_ADMIN_BODY_TOO_LARGE', `the body is over ${MAX_BODY_BYTES} bytes`));
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(chunks.length === 0 ? undefined : Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });

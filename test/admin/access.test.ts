@@ -168,6 +168,32 @@ for (const [name, mount] of MOUNTS) {
       await untouched();
     });
 
+    it('limits: maxStreams event streams at once (one more is 503), each ended after streamMaxAge; bodies up to 64 KB (413)', async () => {
+      const base = await open({ authorize: () => true, maxStreams: 1, streamMaxAge: 300 });
+      const first = new AbortController();
+      const opened = Date.now();
+      const stream = await fetch(`${base}/api/events`, { signal: first.signal });
+      expect(stream.status).toBe(200);
+      const second = await fetch(`${base}/api/events`);
+      expect(second.status).toBe(503);
+      expect(((await second.json()) as { error: { code: string } }).error.code).toBe('KAIROS_ADMIN_BUSY');
+      // the server ends the first stream at its max age: reading it to the end finishes
+      const text = await stream.text();
+      expect(text).toContain('event: hello');
+      expect(Date.now() - opened).toBeGreaterThanOrEqual(250);
+      first.abort();
+      // once it is gone, a new stream may open
+      await expect.poll(async () => {
+        const again = new AbortController();
+        const res = await fetch(`${base}/api/events`, { signal: again.signal });
+        again.abort();
+        return res.status;
+      }).toBe(200);
+      const big = await fetch(`${base}/api/jobs/nightly/pause`, { ...JSON_POST, body: JSON.stringify({ pad: 'x'.repeat(100_000) }) });
+      expect(big.status).toBe(413);
+      await untouched();
+    });
+
     it('state changes need Content-Type: application/json (415 for a form post or text) and a same-site request', async () => {
       const base = await open({ authorize: () => true });
       const refusals: Array<[RequestInit, number]> = [

@@ -35,7 +35,8 @@ export const mountExpress: Mount = async (source, options) => {
 };
 
 export const mountFastify: Mount = async (source, options) => {
-  const app = Fastify();
+  // The tests' fetch client may leave sockets open (an aborted stream); close drops them, as the Express mount's closeAllConnections does.
+  const app = Fastify({ forceCloseConnections: true });
   await app.register(kairosFastify, { prefix: '/admin', scheduler: source, ...(options as unknown as Omit<KairosFastifyOptions, 'scheduler'>) });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
