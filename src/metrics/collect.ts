@@ -85,6 +85,7 @@ export function errorOutcome(error: unknown): RunOutcomeLabel {
  * | `kairos_pending_retries` | gauge | `store` | runs waiting in the store for their next try |
  * | `kairos_next_wakeup_seconds` | gauge | | until the scheduler's timer fires (0 during a wakeup, `+Inf` when stopped, paused or idle) |
  * | `kairos_store_errors_total` | counter | `store` | failed store operations the scheduler met (see `StoreStats.errors`) |
+ * | `kairos_runs_not_recorded_total` | counter | `store` | run outcomes lost from the run history because the store failed to write them (`StoreStats.runsNotRecorded`) |
  *
  * `outcome` is `succeeded`, `failed`, `timedOut` (`JobTimeoutError`), `aborted` (shutdown without
  * waiting), `leaseLost` (`LeaseLostError`), `missed` or `maxInstances`. The gauges are read from
@@ -149,6 +150,18 @@ export function collectMetrics(scheduler: Scheduler, options: MetricsOptions): M
     },
   });
 
+  const notRecorded: Counter<'store'> = new Counter({
+    name: `${prefix}runs_not_recorded_total`,
+    help: 'Run outcomes the store failed to write to its run history (the runs themselves were unaffected).',
+    labelNames: ['store'],
+    registers: [],
+    collect: async () => {
+      const { stores } = await stats();
+      notRecorded.reset();
+      for (const [store, s] of Object.entries(stores)) notRecorded.inc({ store }, s.runsNotRecorded);
+    },
+  });
+
   // ------------------------------------------------------- counters and histograms, by event
   const runs = new Counter({ name: `${prefix}runs_total`, help: 'Runs that ended (each try), missed, or refused by maxInstances.', labelNames: ['job', 'store', 'outcome'], registers: [] });
   const duration = new Histogram({
@@ -190,7 +203,7 @@ export function collectMetrics(scheduler: Scheduler, options: MetricsOptions): M
     jobMaxInstances: (e) => runs.inc({ job: jobLabel(e.jobId), store: e.jobStore, outcome: 'maxInstances' }),
   };
 
-  const metrics = [runs, duration, lateness, jobs, inFlight, retries, nextWakeup, storeErrors];
+  const metrics = [runs, duration, lateness, jobs, inFlight, retries, nextWakeup, storeErrors, notRecorded];
   const registered: string[] = [];
   try {
     for (const m of metrics) {

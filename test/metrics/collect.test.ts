@@ -141,6 +141,29 @@ describe('collectMetrics', () => {
     ]);
   });
 
+  it('counts run outcomes a store failed to record in its run history, per store', async () => {
+    class NoHistory extends MemoryJobStore {
+      override async recordRuns(): Promise<void> {
+        throw new Error('disk full');
+      }
+    }
+    const { clock, scheduler } = fakeSetup({ jobStores: { default: new MemoryJobStore(), full: new NoHistory() } });
+    const registry = new Registry();
+    collectMetrics(scheduler, { registry });
+    await scheduler.start();
+    await scheduler.addJob(() => 'ok', 'interval', { minutes: 1 }, { id: 'kept' });
+    await scheduler.addJob(() => 'ok', 'interval', { minutes: 1 }, { id: 'lost', jobStore: 'full' });
+    await clock.advance({ minutes: 3 });
+    expect(await samples(registry, 'kairos_runs_not_recorded_total')).toEqual([
+      'kairos_runs_not_recorded_total{store="default"} 0',
+      'kairos_runs_not_recorded_total{store="full"} 3',
+    ]);
+    expect(await samples(registry, 'kairos_runs_total')).toEqual([
+      'kairos_runs_total{job="kept",store="default",outcome="succeeded"} 3',
+      'kairos_runs_total{job="lost",store="full",outcome="succeeded"} 3',
+    ]);
+  });
+
   it('outcomes of jobError by error code; shutdown without waiting is aborted', async () => {
     expect(errorOutcome(new JobTimeoutError('j', 5))).toBe('timedOut');
     expect(errorOutcome(new ShutdownAbortError())).toBe('aborted');
@@ -174,7 +197,7 @@ describe('collectMetrics', () => {
       'app_run_duration_seconds_bucket{le="1",job="invoice",store="default",outcome="succeeded"} 2',
     ]);
     expect(() => collectMetrics(scheduler, { registry, prefix: 'app_' })).toThrow(/already been registered/);
-    expect(registry.getMetricsAsArray()).toHaveLength(8); // the failed call left nothing behind
+    expect(registry.getMetricsAsArray()).toHaveLength(9); // the failed call left nothing behind
     collector.stop();
     collector.stop();
     expect(registry.getMetricsAsArray()).toHaveLength(0);
