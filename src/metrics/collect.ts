@@ -138,29 +138,27 @@ export function collectMetrics(scheduler: Scheduler, options: MetricsOptions): M
       nextWakeup.set(nextWakeupAt === null ? Infinity : (nextWakeupAt.getTime() - scheduler.clock.now().getTime()) / 1000);
     },
   });
-  const storeErrors: Counter<'store'> = new Counter({
-    name: `${prefix}store_errors_total`,
-    help: 'Store operations of this scheduler that failed.',
-    labelNames: ['store'],
-    registers: [],
-    collect: async () => {
-      const { stores } = await stats();
-      storeErrors.reset();
-      for (const [store, s] of Object.entries(stores)) storeErrors.inc({ store }, s.errors);
-    },
-  });
-
-  const notRecorded: Counter<'store'> = new Counter({
-    name: `${prefix}runs_not_recorded_total`,
-    help: 'Run outcomes the store failed to write to its run history (the runs themselves were unaffected).',
-    labelNames: ['store'],
-    registers: [],
-    collect: async () => {
-      const { stores } = await stats();
-      notRecorded.reset();
-      for (const [store, s] of Object.entries(stores)) notRecorded.inc({ store }, s.runsNotRecorded);
-    },
-  });
+  // Counters whose totals the scheduler keeps (stats()): each scrape sets them from the reading.
+  const perStoreTotal = (name: string, help: string, pick: (s: SchedulerStats['stores'][string]) => number): Counter<'store'> => {
+    const counter: Counter<'store'> = new Counter({
+      name: `${prefix}${name}`,
+      help,
+      labelNames: ['store'],
+      registers: [],
+      collect: async () => {
+        const { stores } = await stats();
+        counter.reset();
+        for (const [store, s] of Object.entries(stores)) counter.inc({ store }, pick(s));
+      },
+    });
+    return counter;
+  };
+  const storeErrors = perStoreTotal('store_errors_total', 'Store operations of this scheduler that failed.', (s) => s.errors);
+  const notRecorded = perStoreTotal(
+    'runs_not_recorded_total',
+    'Run outcomes the store failed to write to its run history (the runs themselves were unaffected).',
+    (s) => s.runsNotRecorded,
+  );
 
   // ------------------------------------------------------- counters and histograms, by event
   const runs = new Counter({ name: `${prefix}runs_total`, help: 'Runs that ended (each try), missed, or refused by maxInstances.', labelNames: ['job', 'store', 'outcome'], registers: [] });
