@@ -212,6 +212,44 @@ export class MissingDependencyError extends KairosError {
   }
 }
 
+// ------------------------------------------------ admin API (kairos/express, kairos/fastify)
+
+/**
+ * The admin API was mounted in a way that would expose it unsafely or cannot work: no
+ * `authorize` function and no `readOnly: true`, an option kairos does not know, or something
+ * that is not a scheduler. Thrown by `kairosRouter` (kairos/express) and by registering
+ * `kairosFastify` (kairos/fastify). Code: `KAIROS_ADMIN_MOUNT`.
+ */
+export class AdminMountError extends KairosError {
+  constructor(
+    /** Which mount: `kairosRouter` or `kairosFastify`. */
+    readonly mount: string,
+    /** What is wrong and how to fix it. */
+    reason: string,
+  ) {
+    super('KAIROS_ADMIN_MOUNT', `${mount}: ${reason}`);
+  }
+}
+
+/**
+ * What the admin API answers a request it refuses before reaching the scheduler, sent as JSON
+ * with `status`: 403 (`KAIROS_ADMIN_FORBIDDEN`: authorize refused, or a cross-site request to a
+ * route that changes state), 404 (`KAIROS_ADMIN_NOT_FOUND`), 405 (`KAIROS_ADMIN_METHOD`), 415
+ * (`KAIROS_ADMIN_MEDIA_TYPE`: a state-changing request without a JSON content type), 400
+ * (`KAIROS_ADMIN_BAD_REQUEST`: a body or path that cannot be read), 503 (`KAIROS_ADMIN_BUSY`:
+ * too many event streams open).
+ */
+export class AdminRequestError extends KairosError {
+  constructor(
+    /** The HTTP status sent. */
+    readonly status: number,
+    code: string,
+    message: string,
+  ) {
+    super(code, message);
+  }
+}
+
 // ------------------------------------------------ WorkerThreadsExecutor
 
 /**

@@ -47,6 +47,8 @@ export type { WorkerThreadsExecutorOptions } from './executors/worker-threads.js
 export type { ExecutionRequest, Executor, ModuleTask, TaskContext, TaskTarget } from './executors/executor.js';
 
 export {
+  AdminMountError,
+  AdminRequestError,
   ConflictingIdError,
   ExecutorLookupError,
   ExecutorQueueFullError,

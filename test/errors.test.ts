@@ -39,6 +39,8 @@ const cause = new Error('boom');
 
 /** One instance of every error class kairos exports, and its code. */
 const SAMPLES: Record<string, [Error, string]> = {
+  AdminMountError: [new kairos.AdminMountError('kairosRouter', 'give authorize(request), or readOnly: true'), 'KAIROS_ADMIN_MOUNT'],
+  AdminRequestError: [new kairos.AdminRequestError(403, 'KAIROS_ADMIN_FORBIDDEN', 'authorize(request) refused this request'), 'KAIROS_ADMIN_FORBIDDEN'],
   ConflictingIdError: [new kairos.ConflictingIdError('j', 'default'), 'KAIROS_CONFLICTING_ID'],
   ExecutorLookupError: [new kairos.ExecutorLookupError('cpu', 'j'), 'KAIROS_EXECUTOR_LOOKUP'],
   ExecutorQueueFullError: [new kairos.ExecutorQueueFullError('j', 't', 5), 'KAIROS_EXECUTOR_QUEUE_FULL'],

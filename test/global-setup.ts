@@ -60,4 +60,7 @@ export default function setup(): void {
     const out = String((err as { stdout?: Buffer }).stdout ?? err);
     process.stderr.write(`test/global-setup.ts: "npm run build" reported errors; the end-to-end tests use whatever it emitted:\n${out.slice(0, 4000)}\n`);
   }
+  // The rest of "npm run build": the dashboard's static files (src/admin/dashboard/, also inputs
+  // of the staleness check above, as everything under src/ is) are copied, not compiled.
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'copy-dashboard.mjs')], { cwd: root, stdio: 'pipe' });
 }

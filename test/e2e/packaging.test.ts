@@ -30,6 +30,8 @@ beforeAll(() => {
   symlinkSync(root, path.join(project, 'node_modules', 'kairos'), 'dir');
   // the application's own prom-client, which kairos/metrics uses (npm dedupes the peer to this copy)
   symlinkSync(path.join(root, 'node_modules', 'prom-client'), path.join(project, 'node_modules', 'prom-client'), 'dir');
+  // the application's own web framework (and its types), which the admin mounts plug into
+  for (const name of ['express', 'fastify', '@types']) symlinkSync(path.join(root, 'node_modules', name), path.join(project, 'node_modules', name), 'dir');
   writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'app', type: 'module', private: true }));
 });
 
@@ -41,7 +43,7 @@ afterAll(() => {
 const PRELUDE = `
 import { createRequire } from 'node:module';
 const cache = createRequire(import.meta.url).cache;
-const drivers = () => [...new Set(Object.keys(cache).map((f) => /[\\\\/]node_modules[\\\\/](better-sqlite3|pg|prom-client)[\\\\/]/.exec(f)?.[1]).filter(Boolean))].sort();
+const drivers = () => [...new Set(Object.keys(cache).map((f) => /[\\\\/]node_modules[\\\\/](better-sqlite3|pg|prom-client|express|fastify)[\\\\/]/.exec(f)?.[1]).filter(Boolean))].sort();
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 `;
 
@@ -163,6 +165,51 @@ describe('kairos packaging', () => {
     expect(out.message).toMatch(/npm install prom-client$/);
   });
 
+  it('kairos/express and kairos/fastify load neither framework; mounted in the app\'s own, they serve the API and the dashboard from dist', async () => {
+    const out = await child(`
+      const kairos = await import('kairos');
+      const afterRoot = drivers();
+      const { kairosRouter, AdminMountError } = await import('kairos/express');
+      const { kairosFastify } = await import('kairos/fastify');
+      const afterSubpaths = drivers();
+      const scheduler = new kairos.Scheduler({ timezone: 'UTC', logger: quiet });
+      await scheduler.addJob(() => {}, 'cron', { hour: 3 }, { id: 'nightly' });
+      await scheduler.start();
+      let refused = null;
+      try { kairosRouter(scheduler, {}); } catch (e) { refused = { same: e instanceof kairos.AdminMountError && AdminMountError === kairos.AdminMountError, code: e.code }; }
+      const authorize = (req) => req.headers['x-token'] === 'secret';
+      const { default: express } = await import('express');
+      const app = express();
+      app.use('/admin', kairosRouter(scheduler, { authorize }));
+      const server = app.listen(0, '127.0.0.1');
+      await new Promise((r) => server.once('listening', r));
+      const { default: Fastify } = await import('fastify');
+      const fastify = Fastify();
+      await fastify.register(kairosFastify, { prefix: '/admin', scheduler, authorize });
+      await fastify.listen({ port: 0, host: '127.0.0.1' });
+      const results = {};
+      for (const [name, port] of [['express', server.address().port], ['fastify', fastify.server.address().port]]) {
+        const base = 'http://127.0.0.1:' + port + '/admin';
+        const headers = { 'x-token': 'secret' };
+        const jobs = await (await fetch(base + '/api/jobs', { headers })).json();
+        const page = await fetch(base + '/', { headers });
+        const script = await fetch(base + '/dashboard.js', { headers });
+        const denied = await fetch(base + '/api/jobs');
+        results[name] = { jobs: jobs.jobs.map((j) => j.id), page: page.status, csp: page.headers.get('content-security-policy')?.startsWith("default-src 'none'"), script: (await script.text()).includes('textContent'), denied: denied.status };
+      }
+      server.close();
+      await fastify.close();
+      await scheduler.shutdown();
+      console.log(JSON.stringify({ afterRoot, afterSubpaths, refused, results, loaded: drivers() }));
+    `);
+    expect(out.afterRoot).toEqual([]);
+    expect(out.afterSubpaths).toEqual([]);
+    expect(out.refused).toEqual({ same: true, code: 'KAIROS_ADMIN_MOUNT' });
+    const served = { jobs: ['nightly'], page: 200, csp: true, script: true, denied: 403 };
+    expect(out.results).toEqual({ express: served, fastify: served });
+    expect(out.loaded).toEqual(['express', 'fastify']); // the control: the app loading them does show up
+  });
+
   it('the subpaths have types: a TypeScript program using them compiles (NodeNext resolution)', async () => {
     const file = path.join(project, 'check.ts');
     writeFileSync(file, `
@@ -178,6 +225,18 @@ describe('kairos packaging', () => {
       export const scheduler = new Scheduler({ jobStores: stores });
       // @ts-expect-error not an option of SQLiteJobStore
       new SQLiteJobStore({ path: 'jobs.sqlite', pollIntervall: 5 });
+
+      import express, { type Request } from 'express';
+      import Fastify from 'fastify';
+      import { kairosRouter } from 'kairos/express';
+      import { kairosFastify } from 'kairos/fastify';
+      const app = express();
+      app.use('/admin', kairosRouter(scheduler, { authorize: (req: Request) => req.get('x-admin-token') === 'secret' }));
+      app.use('/status', kairosRouter(scheduler, { readOnly: true }));
+      const fastify = Fastify();
+      await fastify.register(kairosFastify, { prefix: '/admin', scheduler, authorize: async (request) => request.headers['x-admin-token'] === 'secret' });
+      // @ts-expect-error authorize must return a boolean
+      kairosRouter(scheduler, { authorize: () => 'yes' });
     `);
     const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--typeRoots', path.join(root, 'node_modules', '@types'), file];
