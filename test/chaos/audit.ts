@@ -155,7 +155,8 @@ export function audit({ config, rows, events, faults, window }: AuditInput): Aud
   const duplicates: AuditReport['duplicates'] = { explained: [], unexplained: [] };
   const retries: AuditReport['retries'] = { failedFirstTries: 0, retried: 0, reportedMissed: 0, lost: [] };
   for (const [runId, list] of byRun) {
-    list.sort((a, b) => a.startedMs - b.startedMs || a.id - b.id);
+    // By attempt: a stopped holder's try may start after its takeover's, in real time.
+    list.sort((a, b) => a.attempt - b.attempt || a.startedMs - b.startedMs || a.id - b.id);
     list.forEach((r, i) => {
       if (r.outcome === 'failed') {
         retries.failedFirstTries++;

@@ -32,6 +32,19 @@ export interface FaultContext {
   leaseMs: number;
   /** Slots some fault is working on now: a mixed phase never aims two faults at one process. */
   busy: Set<number>;
+  /** A database fault (lock, server restart, terminated connections) is under way: one at a time. */
+  databaseBusy?: boolean;
+}
+
+/** Runs a database fault unless another one is under way (then: null, nothing done). */
+async function onDatabase(ctx: FaultContext, act: () => Promise<FaultRecord>): Promise<FaultRecord | null> {
+  if (ctx.databaseBusy) return null;
+  ctx.databaseBusy = true;
+  try {
+    return await act();
+  } finally {
+    ctx.databaseBusy = false;
+  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -84,14 +97,14 @@ const faults: Record<FaultKind, (ctx: FaultContext, phase: FaultRecord['phase'])
   kill: (ctx, phase) => onProcess(ctx, 'kill', phase, async (slot) => {
     ctx.fleet.signal(slot, 'SIGKILL');
     await ctx.fleet.member(slot).exit;
-    await sleep(ctx.rng.int(1500, 3000));
+    await sleep(ctx.rng.int(1000, 2500));
     return `restarted as ${await restart(ctx, slot)}`;
   }),
 
   /** SIGSTOP for longer than the lease, then SIGCONT: what it held is someone else's by then. */
   stop: (ctx, phase) => onProcess(ctx, 'stop', phase, async (slot) => {
     ctx.fleet.signal(slot, 'SIGSTOP');
-    const ms = ctx.leaseMs + ctx.rng.int(1000, 2000);
+    const ms = ctx.leaseMs + ctx.rng.int(800, 1500);
     await sleep(ms);
     ctx.fleet.signal(slot, 'SIGCONT');
     return `stopped ${ms} ms`;
@@ -99,7 +112,7 @@ const faults: Record<FaultKind, (ctx: FaultContext, phase: FaultRecord['phase'])
 
   /** One process's store connection refuses writes (SQLITE_READONLY through PRAGMA query_only). */
   readOnly: (ctx, phase) => onProcess(ctx, 'readOnly', phase, async (slot) => {
-    const ms = ctx.rng.int(2000, 4000);
+    const ms = ctx.rng.int(2000, 3000);
     ctx.fleet.send(slot, { type: 'readonly', on: true });
     await sleep(ms);
     ctx.fleet.send(slot, { type: 'readonly', on: false });
@@ -108,7 +121,7 @@ const faults: Record<FaultKind, (ctx: FaultContext, phase: FaultRecord['phase'])
 
   /** One process's store connection cannot grow the file (SQLITE_FULL through PRAGMA max_page_count). */
   diskFull: (ctx, phase) => onProcess(ctx, 'diskFull', phase, async (slot) => {
-    const ms = ctx.rng.int(2000, 4000);
+    const ms = ctx.rng.int(2000, 3000);
     ctx.fleet.send(slot, { type: 'full', on: true });
     await sleep(ms);
     ctx.fleet.send(slot, { type: 'full', on: false });
@@ -124,7 +137,7 @@ const faults: Record<FaultKind, (ctx: FaultContext, phase: FaultRecord['phase'])
   }),
 
   /** A foreign connection holds the SQLite write lock for 2 s. */
-  sqliteLock: async (ctx, phase) => {
+  sqliteLock: (ctx, phase) => onDatabase(ctx, async () => {
     const db = new Database(ctx.target.location);
     db.pragma('busy_timeout = 5000');
     const at = Date.now();
@@ -137,10 +150,10 @@ const faults: Record<FaultKind, (ctx: FaultContext, phase: FaultRecord['phase'])
       db.close();
     }
     return { kind: 'sqliteLock', phase, at, endAt: Date.now(), detail: 'write lock held 2 s' };
-  },
+  }),
 
   /** The PostgreSQL server stopped (fast shutdown: every session ended), then started again. */
-  pgRestart: async (ctx, phase) => {
+  pgRestart: (ctx, phase) => onDatabase(ctx, async () => {
     const server = ctx.target.server!;
     const at = Date.now();
     await server.stopServer();
@@ -148,10 +161,10 @@ const faults: Record<FaultKind, (ctx: FaultContext, phase: FaultRecord['phase'])
     await sleep(ms);
     await server.startServer();
     return { kind: 'pgRestart', phase, at, endAt: Date.now(), detail: `down ${Date.now() - at} ms` };
-  },
+  }),
 
   /** pg_terminate_backend on some of the fleet's connections (store pools, LISTEN connections). */
-  pgTerminate: async (ctx, phase) => {
+  pgTerminate: (ctx, phase) => onDatabase(ctx, async () => {
     const at = Date.now();
     const client = new pg.Client({ connectionString: ctx.target.location });
     await client.connect();
@@ -165,7 +178,7 @@ const faults: Record<FaultKind, (ctx: FaultContext, phase: FaultRecord['phase'])
     } finally {
       await client.end();
     }
-  },
+  }),
 };
 
 export function runFault(kind: FaultKind, ctx: FaultContext, phase: FaultRecord['phase']): Promise<FaultRecord | null> {

@@ -82,7 +82,7 @@ if (config.store === 'sqlite') {
     }
   };
   ledger = {
-    start: (ctx) => retry(() => Number(insert.run(ctx.jobId, ctx.runId, ctx.scheduledRunTime.getTime(), ctx.attempt, process.pid, Date.now()).lastInsertRowid)),
+    start: (ctx, at) => retry(() => Number(insert.run(ctx.jobId, ctx.runId, ctx.scheduledRunTime.getTime(), ctx.attempt, process.pid, at).lastInsertRowid)),
     finish: (id, outcome) => retry(() => finish.run(Date.now(), outcome, id)),
   };
 } else {
@@ -98,10 +98,10 @@ if (config.store === 'sqlite') {
     }
   };
   ledger = {
-    start: (ctx) => retry(async () => {
+    start: (ctx, at) => retry(async () => {
       const r = await pool.query(
         'INSERT INTO chaos_ledger (job_id, run_id, scheduled_ms, attempt, pid, started_ms) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
-        [ctx.jobId, ctx.runId, ctx.scheduledRunTime.getTime(), ctx.attempt, process.pid, Date.now()],
+        [ctx.jobId, ctx.runId, ctx.scheduledRunTime.getTime(), ctx.attempt, process.pid, at],
       );
       return r.rows[0].id;
     }),
@@ -131,7 +131,8 @@ const scheduler = new Scheduler({ timezone: 'UTC', clock, jobStores: { default: 
 
 /** args: [ms, failFirst]; the task fails its first try when failFirst (the retry job). */
 scheduler.registerTask('work', async (ms, failFirst, ctx) => {
-  const id = await ledger.start(ctx);
+  // The instant the task was called, not when the row got written (a stopped process writes late).
+  const id = await ledger.start(ctx, Date.now());
   await sleep(ms, ctx.signal);
   if (ctx.signal.aborted) {
     await ledger.finish(id, 'aborted');

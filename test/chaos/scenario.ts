@@ -54,7 +54,7 @@ export const DEFAULT_JOBS: FleetJobs = {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport & { fleet: Fleet }> {
-  const { target, dir, seed, kinds, processes = 4, leaseMs = 1500, mixedMs, gapMs = 2 * leaseMs, settleMs = 3000 } = options;
+  const { target, dir, seed, kinds, processes = 4, leaseMs = 1500, mixedMs, gapMs = 2000, settleMs = 2000 } = options;
   const log = options.log ?? (() => {});
   const rng = createRng(seed);
   const began = Date.now();
@@ -84,7 +84,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport & { f
 
   await fleet.start();
   log(`seed ${seed}: ${processes} processes on ${target.store}, first fire time ${new Date(startMs).toISOString()}`);
-  await sleep(Math.max(0, startMs + 2000 - Date.now()));
+  await sleep(Math.max(0, startMs + 1000 - Date.now()));
 
   for (const kind of lone) {
     await fault(kind, 'alone');
