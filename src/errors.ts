@@ -371,8 +371,12 @@ function describe(value: unknown): string {
   }
 }
 
+/** A hint may quote part of the value (`"1-x…" is not a number`): it is capped as the value is. */
+const HINT_LIMIT = 400;
+
 function argumentMessage(field: string, value: unknown, allowed: string, hint?: string): string {
-  return `${field}: expected ${allowed}, received ${describe(value)}${hint ? `; ${hint}` : ''}`;
+  const shownHint = hint === undefined || hint.length <= HINT_LIMIT ? hint : `${hint.slice(0, HINT_LIMIT)}…`;
+  return `${field}: expected ${allowed}, received ${describe(value)}${shownHint ? `; ${shownHint}` : ''}`;
 }
 
 /** A value of the wrong type. Message: `<field>: expected <allowed>, received <value>`. */

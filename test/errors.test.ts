@@ -97,6 +97,8 @@ describe('the error classes', () => {
     expect(long).toContain('(100000 characters)');
     expect(new kairos.KairosTypeError('f', { a: 'y'.repeat(5000) }, 'x').message.length).toBeLessThan(400);
     expect(new kairos.KairosTypeError('f', 10n ** 500n, 'x').message.length).toBeLessThan(400);
+    // A hint quoting part of the value is capped too (a cron field of 100 kB quoted itself whole).
+    expect(() => new kairos.CronTrigger({ minute: 'x'.repeat(100_000) })).toThrow(expect.objectContaining({ field: 'minute', message: expect.stringMatching(/^.{0,1000}$/s) }));
   });
 
   it('wrapped failures keep their cause', () => {
