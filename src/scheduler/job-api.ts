@@ -162,6 +162,7 @@ export class JobApi {
     const { store, name: storeName } = this.#storeEntry(options.jobStore ?? 'default');
     const id = options.id ?? randomUUID();
     if (typeof id !== 'string' || id.length === 0) throw new KairosTypeError('options.id', id, 'a non-empty string');
+    if (options.name !== undefined && typeof options.name !== 'string') throw new KairosTypeError('options.name', options.name, 'a string');
     const taskId = host.tasks.idFor(task, store.persistent, storeName, id);
     if (host.tasks.get(taskId) === undefined) {
       if (!store.persistent) throw new TaskLookupError(taskId, id);
@@ -237,7 +238,10 @@ export class JobApi {
     const { record, storeName } = found;
     const { misfireGraceTime, coalesce, maxInstances, retry, timeout, jitter } = record;
     const update: JobChanges = resolveOptions(changes, { misfireGraceTime, coalesce, maxInstances, retry, timeout, jitter });
-    if (changes.name !== undefined) update.name = String(changes.name);
+    if (changes.name !== undefined) {
+      if (typeof changes.name !== 'string') throw new KairosTypeError('changes.name', changes.name, 'a string');
+      update.name = changes.name;
+    }
     if (changes.args !== undefined) update.args = this.#checkArgs(changes.args, this.#storeEntry(storeName).store, storeName, id);
     if (changes.executor !== undefined) update.executor = this.#checkExecutor(changes.executor);
     if (changes.nextRunTime !== undefined) update.nextRunTime = changes.nextRunTime === null ? null : toDate(changes.nextRunTime, 'changes.nextRunTime').getTime();
@@ -380,6 +384,8 @@ export class JobApi {
   async #find(id: string, required: true): Promise<{ record: JobRecord; storeName: string; pending: boolean }>;
   async #find(id: string, required: false): Promise<{ record: JobRecord; storeName: string; pending: boolean } | null>;
   async #find(id: string, required: boolean): Promise<{ record: JobRecord; storeName: string; pending: boolean } | null> {
+    // A store would pass a non-string on to its driver, whose error names no field.
+    if (typeof id !== 'string') throw new KairosTypeError('id', id, 'a job id (a string)');
     const pending = this.#pending.get(id);
     if (pending) return { record: pending.record, storeName: pending.storeName, pending: true };
     if (this.#host.isStarted()) {
