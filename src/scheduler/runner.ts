@@ -206,6 +206,9 @@ export class Runner {
       }
       // The try's history entry, timed when the task ended (not when the store took the outcome).
       const endedAt = entry0();
+      // Runs due together start first; their endings are written after (a synchronous task ends
+      // within its own slice, and writing its end there would slow the start of the others).
+      if (this.#pacer.pending > 0) await this.#pacer.idle();
       if (!failed) {
         const stored = await finishAndRecord({ status: 'succeeded' }, { ...endedAt, outcome: 'succeeded', error: null, result });
         if (stored instanceof LeaseLostError) {
