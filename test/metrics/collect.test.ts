@@ -50,7 +50,8 @@ describe('collectMetrics', () => {
     // busy is in flight; flaky's retry is due at 00:00:08
     expect(await samples(registry, 'kairos_runs_in_flight')).toEqual(['kairos_runs_in_flight{store="default"} 1']);
     expect(await samples(registry, 'kairos_pending_retries')).toEqual(['kairos_pending_retries{store="default"} 2']);
-    expect(await samples(registry, 'kairos_next_wakeup_seconds')).toEqual(['kairos_next_wakeup_seconds 2']);
+    // the timer fires the lookahead (100 ms) before the retry is due
+    expect(await samples(registry, 'kairos_next_wakeup_seconds')).toEqual(['kairos_next_wakeup_seconds 1.9']);
 
     await clock.advance({ seconds: 29 }); // 00:00:35
     await clock.set(at('00:00:43'));
@@ -111,7 +112,7 @@ describe('collectMetrics', () => {
     expect(await samples(registry, 'kairos_jobs')).toEqual(['kairos_jobs{store="default"} 3']);
     expect(await samples(registry, 'kairos_runs_in_flight')).toEqual(['kairos_runs_in_flight{store="default"} 0']);
     expect(await samples(registry, 'kairos_pending_retries')).toEqual(['kairos_pending_retries{store="default"} 1']);
-    expect(await samples(registry, 'kairos_next_wakeup_seconds')).toEqual([`kairos_next_wakeup_seconds ${3600 + 1 - 43}`]);
+    expect(await samples(registry, 'kairos_next_wakeup_seconds')).toEqual([`kairos_next_wakeup_seconds ${3600 + 1 - 43 - 0.1}`]);
     expect(await samples(registry, 'kairos_store_errors_total')).toEqual(['kairos_store_errors_total{store="default"} 0']);
 
     await scheduler.pause();
