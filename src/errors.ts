@@ -367,24 +367,54 @@ export interface ArgumentErrorDetails {
   readonly allowed: string;
 }
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n (bigint)`;
+/** How much of a received value a message quotes: an argument may be a 100 kB string. */
+const QUOTE_LIMIT = 200;
+
+function capped(text: string): string {
+  return text.length <= QUOTE_LIMIT ? text : `${text.slice(0, QUOTE_LIMIT)}… (${text.length} characters)`;
+}
+
+/** JSON that shows bigints (`12n`) instead of throwing on them. */
+const showBigInt = (_key: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}n` : v);
+
+function describeUnsafe(value: unknown): string {
+  if (typeof value === 'string') {
+    return value.length <= QUOTE_LIMIT ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, QUOTE_LIMIT)).slice(0, -1)}…" (${value.length} characters)`;
+  }
+  if (typeof value === 'bigint') return capped(`${value}n (bigint)`);
   if (typeof value === 'function') return `a function`;
   if (value instanceof Date) return `Date(${Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString()})`;
   if (value === null || value === undefined) return String(value);
   if (typeof value === 'object') {
-    try {
-      return `${JSON.stringify(value)} (${value.constructor?.name ?? 'object'})`;
-    } catch {
-      return String(value);
-    }
+    const kind = Object.getPrototypeOf(value) === null ? 'null-prototype object' : (value.constructor?.name ?? 'object');
+    const json = JSON.stringify(value, showBigInt) as string | undefined;
+    return `${capped(json ?? Object.prototype.toString.call(value))} (${kind})`;
   }
-  return `${String(value)} (${typeof value})`;
+  return `${capped(String(value))} (${typeof value})`;
 }
 
+/**
+ * The received value as a message quotes it: never throws, whatever the value (a Proxy, a cycle, a
+ * throwing toJSON, a null-prototype object holding bigints), and at most ~200 characters of it.
+ */
+function describe(value: unknown): string {
+  try {
+    return describeUnsafe(value);
+  } catch {
+    try {
+      return `${Object.prototype.toString.call(value)} (${typeof value})`;
+    } catch {
+      return `a value that cannot be shown (${typeof value})`;
+    }
+  }
+}
+
+/** A hint may quote part of the value (`"1-x…" is not a number`): it is capped as the value is. */
+const HINT_LIMIT = 400;
+
 function argumentMessage(field: string, value: unknown, allowed: string, hint?: string): string {
-  return `${field}: expected ${allowed}, received ${describe(value)}${hint ? `; ${hint}` : ''}`;
+  const shownHint = hint === undefined || hint.length <= HINT_LIMIT ? hint : `${hint.slice(0, HINT_LIMIT)}…`;
+  return `${field}: expected ${allowed}, received ${describe(value)}${shownHint ? `; ${shownHint}` : ''}`;
 }
 
 /** A value of the wrong type. Message: `<field>: expected <allowed>, received <value>`. */

@@ -26,7 +26,8 @@ import { adaptLogger } from './logging.js';
 import { MemoryJobStore } from './stores/memory.js';
 import type { JobStore, Logger } from './stores/job-store.js';
 import { TriggerCache } from './scheduler/trigger-cache.js';
-import { checkTimezone, systemTimezone } from './units.js';
+import { checkTimezone, systemTimezone, type DurationLike } from './units.js';
+import { Lookahead, resolveLookahead } from './scheduler/lookahead.js';
 
 /** Options of {@link Scheduler}. */
 export interface SchedulerOptions {
@@ -46,9 +47,18 @@ export interface SchedulerOptions {
    * `scheduledRunTime` as fields (see {@link Logger}). @default silent
    */
   logger?: Logger;
+  /**
+   * How long before they are due jobs are planned and their runs claimed, in ms (or a duration
+   * object), so that at the due instant the runs only have to start: a thousand jobs due in the
+   * same second start within a few milliseconds of it. The same on every clock, a `FakeClock`
+   * included (a test then sees the wakeup `lookahead` before each fire time). `0` turns it off:
+   * each job is planned at its fire time. At most 60 s.
+   * @default 100
+   */
+  lookahead?: DurationLike;
 }
 
-const SCHEDULER_KEYS = optionKeys<SchedulerOptions>()(['timezone', 'clock', 'jobStores', 'executors', 'jobDefaults', 'logger']);
+const SCHEDULER_KEYS = optionKeys<SchedulerOptions>()(['timezone', 'clock', 'jobStores', 'executors', 'jobDefaults', 'logger', 'lookahead']);
 
 /** `'stopped' | 'running' | 'paused'`. */
 export type SchedulerState = 'stopped' | 'running' | 'paused';
@@ -56,12 +66,6 @@ export type SchedulerState = 'stopped' | 'running' | 'paused';
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 /** How long to wait before trying a store again after it failed (schedule clock). */
 const STORE_RETRY_MS = 1000;
-/**
- * On real time, due jobs are planned and their runs claimed this long before they are due, so
- * that at the due instant the runs only have to start: a thousand jobs due in the same second
- * start within milliseconds of it. (A FakeClock gets none: tests see every step at its time.)
- */
-const LOOKAHEAD_MS = 100;
 
 interface StoreEntry {
   name: string;
@@ -112,14 +116,14 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   /** Run outcomes missing from the run history, by store name (see `StoreStats.runsNotRecorded`). */
   readonly #notRecorded = new Map<string, number>();
   readonly #history: HistoryRecorder;
-  readonly #lookahead: number;
+  readonly #lookahead: Lookahead;
 
   constructor(options: SchedulerOptions = {}) {
     super();
     checkKnownKeys(options, SCHEDULER_KEYS, 'Scheduler');
     this.timezone = options.timezone === undefined ? systemTimezone() : checkTimezone(options.timezone, 'timezone');
     this.clock = options.clock ?? new SystemClock();
-    this.#lookahead = this.clock instanceof SystemClock ? LOOKAHEAD_MS : 0;
+    this.#lookahead = new Lookahead(resolveLookahead(options.lookahead));
     this.#logger = adaptLogger(options.logger ?? SILENT);
     const stores = options.jobStores ?? { default: new MemoryJobStore() };
     this.#stores = new Map(Object.entries(stores).map(([name, store]) => [name, { name, store }]));
@@ -144,6 +148,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     });
     this.#dispatcher = new Dispatcher({
       emitter: this, logger: this.#logger, triggers: this.#triggers, runner: this.#runner, ownerId: this.ownerId, history: this.#history,
+      lookahead: this.#lookahead,
     });
     const host: JobHost = {
       emitter: this,
@@ -278,7 +283,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   /** A job's schedule changed: arm earlier if it is due before the armed time. */
   #announce(due: number | null): void {
     if (due === null || this.#state !== 'running') return;
-    const at = due - this.#lookahead;
+    const at = this.#lookahead.wakeFor(due);
     this.#armHint = Math.min(this.#armHint, at);
     if (this.#armedAt === null || at < this.#armedAt) this.#arm(at);
   }
@@ -325,7 +330,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
           if (this.#state !== 'running') break;
           try {
             const now = this.clock.now().getTime();
-            const claimed = await this.#dispatcher.process(entry.name, entry.store, now, this.#lookahead, () => this.clock.now().getTime());
+            const claimed = await this.#dispatcher.process(entry.name, entry.store, now, () => this.clock.now().getTime());
             if (claimed) this.#ensureMaintenance(entry);
           } catch (err) {
             failed = true;
@@ -360,7 +365,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const now = this.clock.now().getTime();
     // Wake a lookahead before work is due; work still inside the lookahead now was deferred to
     // its own time (see Dispatcher), so wake for it then.
-    earliest = earliest - this.#lookahead > now ? earliest - this.#lookahead : earliest;
+    earliest = this.#lookahead.wakeFor(earliest) > now ? this.#lookahead.wakeFor(earliest) : earliest;
     earliest = Math.min(earliest, this.#armHint, this.#runner.nextHeldAt ?? Infinity);
     // A lease another scheduler holds frees its work when it runs out (its holder died or
     // stalled): wake then and take the work over, whether or not anything else changes. The

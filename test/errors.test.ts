@@ -78,6 +78,31 @@ describe('the error classes', () => {
     expect(new kairos.KairosTypeError('f', 1, 'x').code).toBe('KAIROS_INVALID_ARGUMENT');
   });
 
+  it('argument errors quote any received value without throwing, and at most ~200 characters of it (issue 16)', () => {
+    const nullProto = Object.assign(Object.create(null), { big: 12n });
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const cases: Array<[unknown, string]> = [
+      [nullProto, '{"big":"12n"} (null-prototype object)'],
+      [[1n], '["1n"] (Array)'],
+      [cyclic, '[object Object] (object)'],
+      [new Proxy({}, { get: () => { throw new Error('trap'); }, ownKeys: () => { throw new Error('trap'); } }), '(object)'],
+      [{ toJSON: () => undefined }, '[object Object] (Object)'],
+      [Symbol('s'), 'Symbol(s) (symbol)'],
+    ];
+    for (const [value, shown] of cases) {
+      const message = new kairos.KairosTypeError('field', value, 'a number').message;
+      expect(message).toContain(shown);
+    }
+    const long = new kairos.KairosRangeError('name', 'x'.repeat(100_000), 'a short name').message;
+    expect(long.length).toBeLessThan(400);
+    expect(long).toContain('(100000 characters)');
+    expect(new kairos.KairosTypeError('f', { a: 'y'.repeat(5000) }, 'x').message.length).toBeLessThan(400);
+    expect(new kairos.KairosTypeError('f', 10n ** 500n, 'x').message.length).toBeLessThan(400);
+    // A hint quoting part of the value is capped too (a cron field of 100 kB quoted itself whole).
+    expect(() => new kairos.CronTrigger({ minute: 'x'.repeat(100_000) })).toThrow(expect.objectContaining({ field: 'minute', message: expect.stringMatching(/^.{0,1000}$/s) }));
+  });
+
   it('wrapped failures keep their cause', () => {
     expect(SAMPLES.StoreOpenError![0].cause).toBe(cause);
     expect(SAMPLES.MissingDependencyError![0].cause).toBe(cause);

@@ -42,8 +42,9 @@ function fileFilters(): string[] {
 function e2eWanted(): boolean {
   const filters = fileFilters();
   if (filters.length === 0) return true;
-  // test/cli spawns the built bin (dist/cli/main.js), so it needs dist/ as test/e2e does.
-  const e2eDirs = [path.join(root, 'test', 'e2e'), path.join(root, 'test', 'cli')];
+  // test/cli spawns the built bin (dist/cli/main.js) and test/chaos forks fleets importing the
+  // package, so they need dist/ as test/e2e does.
+  const e2eDirs = [path.join(root, 'test', 'e2e'), path.join(root, 'test', 'cli'), path.join(root, 'test', 'chaos')];
   const e2eFiles = e2eDirs.flatMap((dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => path.join(dir, f)) : []));
   return e2eFiles.some((file) => filters.some((filter) => file.includes(filter.replace(/^\.\//, '')) || path.resolve(root, filter) === file));
 }

@@ -39,6 +39,11 @@ export const migrateCommand: Command = {
   },
 };
 
+function historyLine(h: StoreInspection['history'], zone: string): string {
+  if (h.entries === 0 || h.oldestFinishedAt === null || h.newestFinishedAt === null) return 'no run outcome recorded (kairos runs <jobId> reads them)';
+  return `${h.entries} run outcome(s), finished ${formatInstant(h.oldestFinishedAt, zone)} to ${formatInstant(h.newestFinishedAt, zone)} (kairos runs <jobId> reads them)`;
+}
+
 /** A lease for JSON: instants as ISO text, with whether it has expired. */
 function leaseJson(l: LeaseInfo, leaseNow: number): Record<string, unknown> {
   return { ...l, expiresAt: new Date(l.expiresAt).toISOString(), expired: l.expiresAt <= leaseNow, expiresInMs: Math.round(l.expiresAt - leaseNow) };
@@ -48,12 +53,12 @@ export const doctorCommand: Command = {
   path: ['doctor'],
   operands: '',
   arity: [0, 0],
-  summary: 'schema version, leases held and expired, clock skew with the database',
+  summary: 'schema version, leases held and expired, clock skew with the database, run history kept',
   details:
     'Reports the store\'s schema version, its jobs and runs, every lease held (a scheduler planning a job, or a run in flight) with the scheduler ' +
     'holding it (ownerId: host:pid:random) and when it runs out, and the leases that have expired: their holder stopped renewing (it died or stalls) ' +
     'and a scheduler sharing the store takes the work over. On PostgreSQL, leases live on the database\'s clock, and doctor measures how far this ' +
-    'host\'s clock is from it. Reads only (but, like every command, a database without the kairos schema gets it).',
+    'host\'s clock is from it. It counts the run history kept, with the oldest and newest finish. Reads only (but, like every command, a database without the kairos schema gets it).',
   options: { limit: { type: 'string' } },
   optionHelp: ['--limit <N>   most leases listed, expired ones first (default 100)'],
   store: 'open',
@@ -85,6 +90,11 @@ export const doctorCommand: Command = {
       leases: s.leases.map((l) => leaseJson(l, s.leaseNow)),
       leasesHeld: held.length,
       leasesExpired: expired.length,
+      history: {
+        entries: s.history.entries,
+        oldestFinishedAt: s.history.oldestFinishedAt === null ? null : new Date(s.history.oldestFinishedAt).toISOString(),
+        newestFinishedAt: s.history.newestFinishedAt === null ? null : new Date(s.history.newestFinishedAt).toISOString(),
+      },
     };
     emit(ctx.printer, json, () => {
       const clock =
@@ -101,6 +111,7 @@ export const doctorCommand: Command = {
           ['runs', `${s.runs.pending} waiting, ${s.runs.running} in flight`],
           ['clock', clock],
           ['leases', `${held.length} held, ${expired.length} expired${s.leases.length === limit && limit > 0 ? ` (the first ${limit}; --limit for more)` : ''}`],
+          ['history', historyLine(s.history, zone)],
         ]),
       ];
       if (s.leases.length > 0) {

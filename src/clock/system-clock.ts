@@ -5,14 +5,15 @@ export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /**
  * setTimeout fires 1-2 ms after its delay (whole milliseconds, and the loop's own turn), so the
- * timer wakes this much early and waits out the rest itself: a due run then starts within a
- * fraction of a millisecond of its instant, not a couple of milliseconds after it.
+ * timer is armed this much early and the rest is waited out turn by turn of the event loop
+ * (setImmediate): a due run then starts within a fraction of a millisecond of its instant, and
+ * the thread is never held meanwhile (I/O and other callbacks run between the turns).
  */
 const EARLY_MS = 2;
 
 /**
- * Real time. Reads `Date.now()` and `setTimeout` at call time (not at import), so
- * `vi.useFakeTimers()` and @sinonjs/fake-timers drive it too.
+ * Real time. Reads `Date.now()`, `setTimeout` and `setImmediate` at call time (not at import),
+ * so `vi.useFakeTimers()` and @sinonjs/fake-timers drive it too.
  */
 export class SystemClock implements Clock {
   now(): Date {
@@ -21,18 +22,31 @@ export class SystemClock implements Clock {
 
   setTimer(at: number, callback: () => void): CancelTimer {
     let handle: ReturnType<typeof setTimeout> | undefined;
+    let hop: ReturnType<typeof setImmediate> | undefined;
     let cancelled = false;
+    /** Hops in a row that saw no time pass: fake timers (vi.useFakeTimers) move time only between timers. */
+    let still = 0;
+    let last = -1;
     const arm = (): void => {
       handle = undefined;
+      hop = undefined;
       const delay = at - Date.now();
       if (delay <= 0) {
         callback();
         return;
       }
-      if (delay <= EARLY_MS && this.#waitOut(at)) {
-        callback();
-        return;
+      if (delay <= EARLY_MS) {
+        const t = performance.now();
+        still = t === last ? still + 1 : 0;
+        last = t;
+        if (still < 20) {
+          hop = setImmediate(() => {
+            if (!cancelled) arm();
+          });
+          return;
+        }
       }
+      still = 0;
       // Re-check on wake: the delay may have been clamped, or the wall clock may have moved.
       handle = setTimeout(() => {
         if (!cancelled) arm();
@@ -45,23 +59,7 @@ export class SystemClock implements Clock {
     return () => {
       cancelled = true;
       if (handle !== undefined) clearTimeout(handle);
+      if (hop !== undefined) clearImmediate(hop);
     };
-  }
-
-  /**
-   * Busy-waits until `at` (at most a few milliseconds). Gives up, returning false, when time
-   * does not move (fake timers move it only between timers): the caller then waits on a timer.
-   */
-  #waitOut(at: number): boolean {
-    const start = performance.now();
-    let last = start;
-    let still = 0;
-    while (Date.now() < at) {
-      const t = performance.now();
-      if (t === last && ++still > 1000) return false;
-      if (t - start > EARLY_MS + 1) return false;
-      last = t;
-    }
-    return true;
   }
 }

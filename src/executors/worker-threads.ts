@@ -10,10 +10,11 @@
  * @module
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import { ExecutorQueueFullError, KairosTypeError, SchedulerStateError, WorkerThreadError } from '../errors.js';
-import type { ExecutionRequest, Executor } from './executor.js';
+import { ExecutorQueueFullError, SchedulerStateError, WorkerThreadError } from '../errors.js';
+import type { ExecutionRequest, Executor, ModuleTask } from './executor.js';
 import { moduleSpecifier } from './load-task.js';
-import { resolveOptions, uncloneableArgument, type WorkerThreadsExecutorOptions } from './worker-pool/options.js';
+import { resolveOptions, type WorkerThreadsExecutorOptions } from './worker-pool/options.js';
+import { refuseRequest } from './worker-pool/request-check.js';
 import { reviveError, toWireReason, type FromWorker, type ToWorker } from './worker-pool/protocol.js';
 import { WORKER_URL } from './worker-pool/worker-source.js';
 
@@ -148,26 +149,9 @@ export class WorkerThreadsExecutor implements Executor {
         ),
       );
     }
-    const { task, taskId, context } = request;
-    if (typeof task === 'function') {
-      return Promise.reject(
-        new KairosTypeError(
-          'task',
-          task,
-          'a { module, export } task',
-          `job "${context.jobId}" (task "${taskId}") runs on WorkerThreadsExecutor, and a function cannot be sent to a worker thread; ` +
-            `register the task by module instead: scheduler.registerTask("${taskId}", { module: new URL('./tasks.js', import.meta.url), export: '${task.name || 'myTask'}' })`,
-        ),
-      );
-    }
-    if (typeof task !== 'object' || task === null || !(typeof task.module === 'string' || task.module instanceof URL)) {
-      return Promise.reject(new KairosTypeError(`task "${taskId}".module`, task, 'a { module: string | URL, export?: string } task'));
-    }
-    if (task.export !== undefined && typeof task.export !== 'string') {
-      return Promise.reject(new KairosTypeError(`task "${taskId}".export`, task.export, 'the name of an exported function, as a string'));
-    }
-    const argError = uncloneableArgument(request);
-    if (argError) return Promise.reject(argError);
+    const refused = refuseRequest(request);
+    if (refused) return Promise.reject(refused);
+    const { task, taskId, context } = request as ExecutionRequest & { task: ModuleTask };
     if (context.signal.aborted) return Promise.reject(context.signal.reason);
     if (this.#queue.size >= this.maxQueue && !(this.#queue.size === 0 && this.#hasFreeThread())) {
       return Promise.reject(new ExecutorQueueFullError(context.jobId, taskId, this.maxQueue));

@@ -85,6 +85,7 @@ export function errorOutcome(error: unknown): RunOutcomeLabel {
  * | `kairos_pending_retries` | gauge | `store` | runs waiting in the store for their next try |
  * | `kairos_next_wakeup_seconds` | gauge | | until the scheduler's timer fires (0 during a wakeup, `+Inf` when stopped, paused or idle) |
  * | `kairos_store_errors_total` | counter | `store` | failed store operations the scheduler met (see `StoreStats.errors`) |
+ * | `kairos_runs_not_recorded_total` | counter | `store` | run outcomes lost from the run history because the store failed to write them (`StoreStats.runsNotRecorded`) |
  *
  * `outcome` is `succeeded`, `failed`, `timedOut` (`JobTimeoutError`), `aborted` (shutdown without
  * waiting), `leaseLost` (`LeaseLostError`), `missed` or `maxInstances`. The gauges are read from
@@ -137,17 +138,27 @@ export function collectMetrics(scheduler: Scheduler, options: MetricsOptions): M
       nextWakeup.set(nextWakeupAt === null ? Infinity : (nextWakeupAt.getTime() - scheduler.clock.now().getTime()) / 1000);
     },
   });
-  const storeErrors: Counter<'store'> = new Counter({
-    name: `${prefix}store_errors_total`,
-    help: 'Store operations of this scheduler that failed.',
-    labelNames: ['store'],
-    registers: [],
-    collect: async () => {
-      const { stores } = await stats();
-      storeErrors.reset();
-      for (const [store, s] of Object.entries(stores)) storeErrors.inc({ store }, s.errors);
-    },
-  });
+  // Counters whose totals the scheduler keeps (stats()): each scrape sets them from the reading.
+  const perStoreTotal = (name: string, help: string, pick: (s: SchedulerStats['stores'][string]) => number): Counter<'store'> => {
+    const counter: Counter<'store'> = new Counter({
+      name: `${prefix}${name}`,
+      help,
+      labelNames: ['store'],
+      registers: [],
+      collect: async () => {
+        const { stores } = await stats();
+        counter.reset();
+        for (const [store, s] of Object.entries(stores)) counter.inc({ store }, pick(s));
+      },
+    });
+    return counter;
+  };
+  const storeErrors = perStoreTotal('store_errors_total', 'Store operations of this scheduler that failed.', (s) => s.errors);
+  const notRecorded = perStoreTotal(
+    'runs_not_recorded_total',
+    'Run outcomes the store failed to write to its run history (the runs themselves were unaffected).',
+    (s) => s.runsNotRecorded,
+  );
 
   // ------------------------------------------------------- counters and histograms, by event
   const runs = new Counter({ name: `${prefix}runs_total`, help: 'Runs that ended (each try), missed, or refused by maxInstances.', labelNames: ['job', 'store', 'outcome'], registers: [] });
@@ -190,7 +201,7 @@ export function collectMetrics(scheduler: Scheduler, options: MetricsOptions): M
     jobMaxInstances: (e) => runs.inc({ job: jobLabel(e.jobId), store: e.jobStore, outcome: 'maxInstances' }),
   };
 
-  const metrics = [runs, duration, lateness, jobs, inFlight, retries, nextWakeup, storeErrors];
+  const metrics = [runs, duration, lateness, jobs, inFlight, retries, nextWakeup, storeErrors, notRecorded];
   const registered: string[] = [];
   try {
     for (const m of metrics) {

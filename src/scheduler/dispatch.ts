@@ -10,12 +10,29 @@ import type { JobRecord, JobRelease, JobStore, Logger, NewRun } from '../stores/
 import { safeEmit, type SchedulerEvents } from './events.js';
 import type { HistoryRecorder } from './history-recorder.js';
 import { scheduledRunId } from './job.js';
-import { planWakeup } from './plan.js';
+import { planWakeup, type WakeupPlan } from './plan.js';
+import { Slicer } from './pacer.js';
+import type { HeldRun, Lookahead } from './lookahead.js';
 import type { Runner } from './runner.js';
 import type { TriggerCache } from './trigger-cache.js';
+import type { Trigger } from '../triggers/trigger.js';
 
-/** Jobs acquired, and runs claimed, per store per round trip. */
+/** Jobs acquired, and runs claimed, per persistent store per round trip. */
 const BATCH = 1000;
+/**
+ * The same for a store in memory: its calls run without a pause, so a smaller batch keeps each
+ * call well under a millisecond (there is no round trip to save).
+ */
+const MEMORY_BATCH = 100;
+
+/** The last plan of a wakeup, reused by the next job with the same inputs (planWakeup is pure). */
+interface PlanMemo {
+  trigger: Trigger | null;
+  due: number;
+  grace: number | null;
+  coalesce: boolean;
+  plan: WakeupPlan | null;
+}
 
 /** What the dispatcher needs from the scheduler. */
 export interface DispatchContext {
@@ -24,6 +41,7 @@ export interface DispatchContext {
   triggers: TriggerCache;
   runner: Runner;
   ownerId: string;
+  lookahead: Lookahead;
   /** Missed fire times and runs refused for `maxInstances` go to the run history here. */
   history: HistoryRecorder;
 }
@@ -42,17 +60,27 @@ export class Dispatcher {
   }
 
   /**
-   * Processes the work of `store` due by `now`, and, with a `lookahead`, the jobs due before
-   * `now + lookahead`: planned as at their fire time, their runs claimed and held until then.
-   * Returns true when runs were claimed (the scheduler then renews their leases).
+   * Processes the work of `store` due by `now`, and, with the lookahead, the jobs due within it:
+   * planned as at their fire time, their runs claimed and held until then. The planning gives
+   * the event loop a turn every slice (see {@link Slicer}). Returns true when runs were claimed
+   * (the scheduler then renews their leases).
    */
-  async process(name: string, store: JobStore, now: number, lookahead: number, clockNow: () => number): Promise<boolean> {
-    const { ownerId, emitter, logger, runner, history } = this.#ctx;
-    const horizon = now + lookahead;
+  async process(name: string, store: JobStore, now: number, clockNow: () => number): Promise<boolean> {
+    const { ownerId, emitter, logger, runner, history, lookahead } = this.#ctx;
+    const horizon = lookahead.horizon(now);
+    const batch = store.persistent ? BATCH : MEMORY_BATCH;
+    const slicer = new Slicer();
+    // Jobs due together often share a trigger (the cache hands them one instance): plan once.
+    const memo: PlanMemo = { trigger: null, due: 0, grace: null, coalesce: true, plan: null };
     for (;;) {
-      const due = await store.acquireDueJobs(ownerId, horizon, BATCH);
+      if (slicer.due()) await slicer.yield();
+      const due = await store.acquireDueJobs(ownerId, horizon, batch);
       if (due.length === 0) break;
-      const releases = due.map((job) => this.#plan(name, store, job, now));
+      const releases: JobRelease[] = [];
+      for (const job of due) {
+        releases.push(this.#plan(name, store, job, now, memo));
+        if (slicer.due()) await slicer.yield();
+      }
       const results = await store.releaseJobs(ownerId, releases);
       for (const r of results) {
         let deferTo = Infinity;
@@ -72,21 +100,25 @@ export class Dispatcher {
         if (deferTo !== Infinity) await this.#defer(store, r.jobId, deferTo);
         if (r.removed) safeEmit(emitter, logger, 'jobRemoved', { jobId: r.jobId, jobStore: name });
       }
-      if (due.length < BATCH) break;
+      if (due.length < batch) break;
     }
     let claimedAny = false;
     for (;;) {
+      if (slicer.due()) await slicer.yield();
       // The leases start during the call, so no later than this: the runner measures a claim's
       // age from here, in case this process stalls before the run starts.
       const claimedAt = performance.now();
-      const claimed = await store.claimDueRuns(ownerId, horizon, BATCH);
+      const claimed = await store.claimDueRuns(ownerId, horizon, batch);
       const startAt = clockNow();
+      const startNow: HeldRun[] = [];
       for (const c of claimed) {
-        if (c.run.notBefore <= startAt) runner.start(name, store, c, claimedAt);
-        else runner.hold(name, store, c, claimedAt);
+        const held: HeldRun = { storeName: name, store, claimed: c, claimedAt };
+        if (c.run.notBefore <= startAt) startNow.push(held);
+        else runner.hold(held);
       }
+      runner.startAll(startNow);
       claimedAny ||= claimed.length > 0;
-      if (claimed.length < BATCH) break;
+      if (claimed.length < batch) break;
     }
     return claimedAny;
   }
@@ -103,7 +135,7 @@ export class Dispatcher {
   }
 
   /** The misfire rules for one due job: the runs to create, and the job's next fire time. */
-  #plan(storeName: string, store: JobStore, job: JobRecord, now: number): JobRelease {
+  #plan(storeName: string, store: JobStore, job: JobRecord, now: number, memo: PlanMemo): JobRelease {
     const due = job.nextRunTime!;
     if (due > now) {
       // Due within the lookahead: planned as at its fire time, as if woken on time; unless it
@@ -114,7 +146,13 @@ export class Dispatcher {
     }
     const { emitter, logger, triggers, history } = this.#ctx;
     const trigger = triggers.get(job.trigger);
-    const plan = planWakeup({ trigger, nextRunTime: due, misfireGraceTime: job.misfireGraceTime, coalesce: job.coalesce, now: Math.max(now, due) });
+    let plan: WakeupPlan;
+    if (memo.plan !== null && memo.trigger === trigger && memo.due === due && memo.grace === job.misfireGraceTime && memo.coalesce === job.coalesce) {
+      plan = memo.plan;
+    } else {
+      plan = planWakeup({ trigger, nextRunTime: due, misfireGraceTime: job.misfireGraceTime, coalesce: job.coalesce, now: Math.max(now, due) });
+      Object.assign(memo, { trigger, due, grace: job.misfireGraceTime, coalesce: job.coalesce, plan });
+    }
     if (plan.missed) {
       const { first, last, count } = plan.missed;
       // One entry per job per wakeup, as the event: the first fire time missed names it.

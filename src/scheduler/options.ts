@@ -46,7 +46,7 @@ export interface JobDefaults {
 
 /** The options of `addJob`. */
 export interface AddJobOptions extends JobDefaults {
-  /** The job's id, unique in its store. @default a random UUID */
+  /** The job's id, unique in its store. @default a unique id in UUID form (random per scheduler, then counted) */
   id?: string;
   /** A readable name. @default the task's name */
   name?: string;

@@ -14,6 +14,8 @@ import { safeEmit, type JobEvent, type SchedulerEvents } from './events.js';
 import { entryWithError, type HistoryRecorder } from './history-recorder.js';
 import { retryDelay } from './options.js';
 import { RunAbort } from './run-abort.js';
+import { HeldRuns, type HeldRun } from './lookahead.js';
+import { Pacer } from './pacer.js';
 import { runFields } from '../logging.js';
 import type { TaskRegistry } from './tasks.js';
 
@@ -46,13 +48,6 @@ export interface RunnerContext {
   history: HistoryRecorder;
 }
 
-interface HeldRun {
-  storeName: string;
-  store: JobStore;
-  claimed: ClaimedRun;
-  claimedAt: number;
-}
-
 /**
  * A claim older than this share of the lease (by this process's monotonic clock) is checked with
  * the store before its run starts: the process may have stalled (SIGSTOP, a blocked event loop)
@@ -68,7 +63,9 @@ export class Runner {
   readonly #ctx: RunnerContext;
   readonly #inFlight = new Set<InFlightRun>();
   /** Claimed runs waiting for their `notBefore`, earliest first. */
-  #held: HeldRun[] = [];
+  readonly #held = new HeldRuns();
+  /** Due runs are started through it, in slices, so that a thousand never hold the thread at once. */
+  readonly #pacer = new Pacer<HeldRun>((h) => this.start(h.storeName, h.store, h.claimed, h.claimedAt));
 
   constructor(context: RunnerContext) {
     this.#ctx = context;
@@ -209,6 +206,9 @@ export class Runner {
       }
       // The try's history entry, timed when the task ended (not when the store took the outcome).
       const endedAt = entry0();
+      // Runs due together start first; their endings are written after (a synchronous task ends
+      // within its own slice, and writing its end there would slow the start of the others).
+      if (this.#pacer.pending > 0) await this.#pacer.idle();
       if (!failed) {
         const stored = await finishAndRecord({ status: 'succeeded' }, { ...endedAt, outcome: 'succeeded', error: null, result });
         if (stored instanceof LeaseLostError) {
@@ -251,37 +251,38 @@ export class Runner {
     this.#inFlight.add(entry);
   }
 
+  /**
+   * Starts claimed runs that are due, in order, in slices of the event loop (see {@link Pacer}):
+   * the first slice at once, the rest in the next turns.
+   */
+  startAll(runs: readonly HeldRun[]): void {
+    this.#pacer.add(runs);
+  }
+
   /** Keeps a claimed run until its `notBefore`; {@link Runner.startDue} starts it. */
-  hold(storeName: string, store: JobStore, claimed: ClaimedRun, claimedAt: number): void {
-    const at = claimed.run.notBefore;
-    let i = this.#held.length;
-    while (i > 0 && this.#held[i - 1]!.claimed.run.notBefore > at) i--;
-    this.#held.splice(i, 0, { storeName, store, claimed, claimedAt });
+  hold(run: HeldRun): void {
+    this.#held.hold(run);
   }
 
   /** When the earliest held run is due, or null when none is held. */
   get nextHeldAt(): number | null {
-    return this.#held[0]?.claimed.run.notBefore ?? null;
+    return this.#held.nextDueAt;
   }
 
-  /** Starts, in order, the held runs due at `now`: one synchronous loop, so they start together. */
+  /** Starts, in order, the held runs due at `now` (through the pacer). */
   startDue(now: number): void {
-    let n = 0;
-    while (n < this.#held.length && this.#held[n]!.claimed.run.notBefore <= now) n++;
-    if (n === 0) return;
-    const due = this.#held.slice(0, n);
-    this.#held = this.#held.slice(n);
-    for (const h of due) this.start(h.storeName, h.store, h.claimed, h.claimedAt);
+    this.startAll(this.#held.takeDue(now));
   }
 
   /**
    * Gives held runs back to their store as pending (same attempt, same `notBefore`), all of them
-   * or those of one job: on pause and shutdown, and before a job is removed or rescheduled.
+   * or those of one job: on pause and shutdown, and before a job is removed or rescheduled. Runs
+   * due but not started yet (queued in the pacer) go back too.
    */
   async releaseHeld(jobId?: string): Promise<void> {
-    const give = this.#held.filter((h) => jobId === undefined || h.claimed.job.id === jobId);
+    const match = (h: HeldRun): boolean => jobId === undefined || h.claimed.job.id === jobId;
+    const give = [...this.#pacer.takeWhere(match), ...this.#held.takeWhere(match)];
     if (give.length === 0) return;
-    this.#held = this.#held.filter((h) => !give.includes(h));
     await Promise.all(give.map(({ storeName, store, claimed: { run, job } }) =>
       store.completeRun(run.runId, run.claimToken!, { status: 'retry', attempt: run.attempt, notBefore: run.notBefore }).catch((err) => {
         this.#ctx.onStoreError(storeName);
@@ -292,7 +293,7 @@ export class Runner {
 
   /** True while runs are in flight or held: their leases need renewing. */
   get holdsLeases(): boolean {
-    return this.#inFlight.size > 0 || this.#held.length > 0;
+    return this.#inFlight.size > 0 || this.#held.size > 0 || this.#pacer.pending > 0;
   }
 
   /**
@@ -301,7 +302,7 @@ export class Runner {
    */
   async renew(storeName: string, store: JobStore, owner: string): Promise<void> {
     const mine = [...this.#inFlight].filter((r) => r.storeName === storeName);
-    const held = this.#held.filter((h) => h.storeName === storeName);
+    const held = [...this.#held.list(), ...this.#pacer.pendingItems()].filter((h) => h.storeName === storeName);
     if (mine.length === 0 && held.length === 0) return;
     const claims = [
       ...mine.map((r) => ({ runId: r.runId, claimToken: r.claimToken })),
@@ -310,8 +311,8 @@ export class Runner {
     const lost = new Set(await store.renewLeases(owner, claims));
     if (lost.size === 0) return;
     for (const r of mine) if (lost.has(r.runId)) r.controller.abort(new LeaseLostError(r.runId, r.jobId, storeName));
-    const gone = held.filter((h) => lost.has(h.claimed.run.runId) && this.#held.includes(h));
-    this.#held = this.#held.filter((h) => !gone.includes(h));
+    const isLost = (h: HeldRun): boolean => h.storeName === storeName && lost.has(h.claimed.run.runId);
+    const gone = [...this.#pacer.takeWhere(isLost), ...this.#held.takeWhere(isLost)];
     const now = this.#ctx.clock.now().getTime();
     for (const { claimed: { run, job } } of gone) {
       const error = new LeaseLostError(run.runId, job.id, storeName);
@@ -349,6 +350,10 @@ export class Runner {
    */
   async settle(): Promise<void> {
     for (;;) {
+      if (this.#pacer.pending > 0) {
+        await this.#pacer.idle();
+        continue;
+      }
       const free = [...this.#inFlight].filter((r) => !r.waitsOnClock);
       if (free.length > 0) {
         await Promise.race(free.map((r) => r.done));

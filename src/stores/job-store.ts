@@ -187,6 +187,11 @@ export interface StoreInspection {
   runs: { pending: number; running: number };
   /** Leases held (job acquisitions and runs in flight), earliest expiry first (expired ones first), at most `limit`. */
   leases: LeaseInfo[];
+  /**
+   * The run history kept: entries, and the `finishedAt` (ms, on the schedulers' clock) of the
+   * oldest and newest, `null` when empty. Read through the history's index on `finished_at`.
+   */
+  history: { entries: number; oldestFinishedAt: number | null; newestFinishedAt: number | null };
 }
 
 /** What {@link JobStore.getCounts} reports. */

@@ -92,9 +92,12 @@ export function searchFrom(previous: Date | null, now: Date, startDate: Date | u
   return startDate === undefined ? from : Math.max(from, startDate.getTime());
 }
 
-/** `ms` as a Date, or null when beyond `endDate`. */
+/** The latest instant a Date can hold (ms since the epoch, 275760-09-13): later is "never". */
+export const MAX_DATE_MS = 8.64e15;
+
+/** `ms` as a Date, or null when beyond `endDate` or beyond what a Date can hold. */
 export function capped(ms: number | null, endDate: Date | undefined): Date | null {
-  if (ms === null) return null;
+  if (ms === null || !(ms <= MAX_DATE_MS)) return null;
   if (endDate !== undefined && ms > endDate.getTime()) return null;
   return new Date(ms);
 }

@@ -6,7 +6,7 @@ import { KairosRangeError, KairosTypeError } from '../errors.js';
 import { DURATION_UNITS, checkTimezone, type DurationObject } from '../units.js';
 import type { ResolveContext, SerializedTrigger, Trigger } from './trigger.js';
 import {
-  BASE_KEYS, capped, checkKeys, optionsToJSON, resolveBase, restoreResolved,
+  BASE_KEYS, MAX_DATE_MS, capped, checkKeys, optionsToJSON, resolveBase, restoreResolved,
   type ResolvedBase, type TriggerBaseOptions,
 } from './common.js';
 
@@ -70,6 +70,10 @@ export class IntervalTrigger implements Trigger {
     if (!(interval > 0)) {
       throw new KairosRangeError('interval', interval, `a total greater than zero: give at least one of ${UNITS.join(', ')}`);
     }
+    // Past this, every fire time would overflow a Date (an Invalid Date, then a bare "Invalid time value").
+    if (interval > MAX_DATE_MS) {
+      throw new KairosRangeError('interval', interval, `a total of at most ${MAX_DATE_MS} ms (about 273,790 years, the range of a Date)`);
+    }
     this.interval = interval;
     this.#options = given;
     this.#base = resolveBase(given);
@@ -105,7 +109,11 @@ export class IntervalTrigger implements Trigger {
   /** Fills the zone and, when no `startDate` was given, sets it to `now` + one interval. */
   resolve(context: ResolveContext): IntervalTrigger {
     if (this.startDate !== undefined && this.timezone !== undefined) return this;
-    return this[restoreResolved](this.timezone ?? context.timezone, this.startDate ?? new Date(context.now.getTime() + this.interval));
+    const start = this.startDate?.getTime() ?? context.now.getTime() + this.interval;
+    if (start > MAX_DATE_MS) {
+      throw new KairosRangeError('interval', this.interval, `an interval whose first fire time (now + interval) a Date can hold, at most ${MAX_DATE_MS - context.now.getTime()} ms from now`);
+    }
+    return this[restoreResolved](this.timezone ?? context.timezone, new Date(start));
   }
 
   /** Used by `triggerFromJSON`; not part of the public API. */

@@ -29,6 +29,7 @@ interface DoctorJson {
   leases: Array<{ kind: string; jobId: string; runId: string | null; owner: string; expired: boolean; expiresAt: string }>;
   leasesHeld: number;
   leasesExpired: number;
+  history: { entries: number; oldestFinishedAt: string | null; newestFinishedAt: string | null };
 }
 
 async function migrateTwiceAtOnce(db: string, latest: number): Promise<void> {
@@ -45,11 +46,22 @@ async function migrateTwiceAtOnce(db: string, latest: number): Promise<void> {
 
 /** doctor while a child scheduler runs a long task (its lease held), then after SIGKILL (expired). */
 async function doctorSeesHeldThenExpiredLease(kind: 'sqlite' | 'postgres', db: string, log: string): Promise<void> {
-  const seed = [{ id: 'slow', task: 'slow', trigger: 'date', triggerArgs: { runDate: new Date().toISOString() } }];
-  const child = forkFixture('admin-scheduler.mjs', [JSON.stringify({ store: kind, target: db, log, leaseMs: LEASE_MS, seed, tasks: { slow: { ms: 60_000 } } })]);
+  const now = new Date().toISOString();
+  const seed = [
+    { id: 'slow', task: 'slow', trigger: 'date', triggerArgs: { runDate: now } },
+    { id: 'quick', task: 'quick', trigger: 'date', triggerArgs: { runDate: now } },
+  ];
+  const child = forkFixture('admin-scheduler.mjs', [JSON.stringify({ store: kind, target: db, log, leaseMs: LEASE_MS, seed, tasks: { slow: { ms: 60_000 }, quick: { ms: 0 } } })]);
   const { ownerId } = (await child.message((m) => typeof m === 'object' && m.type === 'ready')) as { ownerId: string };
   await until(() => readStarts(log).some((s) => s.jobId === 'slow'), 10_000);
   const runId = readStarts(log).find((s) => s.jobId === 'slow')!.runId;
+  // quick's run ended: its outcome is in the history, and the date job is gone.
+  let recorded = (await kairos(['doctor', '--db', db, '--json'])).json() as DoctorJson;
+  for (const end = Date.now() + 10_000; !(recorded.history.entries === 1 && recorded.jobs.total === 1) && Date.now() < end; await sleep(100)) {
+    recorded = (await kairos(['doctor', '--db', db, '--json'])).json() as DoctorJson;
+  }
+  expect(recorded.history).toEqual({ entries: 1, oldestFinishedAt: expect.any(String), newestFinishedAt: recorded.history.oldestFinishedAt });
+  expect(Math.abs(Date.parse(recorded.history.newestFinishedAt!) - Date.now())).toBeLessThan(30_000);
 
   const held = await kairos(['doctor', '--db', db, '--json']);
   expect(held.code, held.stderr).toBe(0);
@@ -64,6 +76,7 @@ async function doctorSeesHeldThenExpiredLease(kind: 'sqlite' | 'postgres', db: s
   }
   const text = await kairos(['doctor', '--db', db, '--tz', 'UTC']);
   expect(text.stdout).toMatch(/^leases: +1 held, 0 expired$/m);
+  expect(text.stdout).toMatch(/^history: +1 run outcome\(s\), finished \d{4}-\d\d-\d\d .* to .* \(kairos runs <jobId> reads them\)$/m);
   expect(text.stdout).toMatch(new RegExp(`^held +run +slow +${runId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +${ownerId} +.*, in `, 'm'));
   expect(text.stdout).toMatch(kind === 'postgres' ? /^clock: +the database clock is .* (ahead of|behind) this host's/m : /^clock: +leases use each host's own clock/m);
 

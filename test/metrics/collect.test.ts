@@ -50,7 +50,8 @@ describe('collectMetrics', () => {
     // busy is in flight; flaky's retry is due at 00:00:08
     expect(await samples(registry, 'kairos_runs_in_flight')).toEqual(['kairos_runs_in_flight{store="default"} 1']);
     expect(await samples(registry, 'kairos_pending_retries')).toEqual(['kairos_pending_retries{store="default"} 2']);
-    expect(await samples(registry, 'kairos_next_wakeup_seconds')).toEqual(['kairos_next_wakeup_seconds 2']);
+    // the timer fires the lookahead (100 ms) before the retry is due
+    expect(await samples(registry, 'kairos_next_wakeup_seconds')).toEqual(['kairos_next_wakeup_seconds 1.9']);
 
     await clock.advance({ seconds: 29 }); // 00:00:35
     await clock.set(at('00:00:43'));
@@ -111,7 +112,7 @@ describe('collectMetrics', () => {
     expect(await samples(registry, 'kairos_jobs')).toEqual(['kairos_jobs{store="default"} 3']);
     expect(await samples(registry, 'kairos_runs_in_flight')).toEqual(['kairos_runs_in_flight{store="default"} 0']);
     expect(await samples(registry, 'kairos_pending_retries')).toEqual(['kairos_pending_retries{store="default"} 1']);
-    expect(await samples(registry, 'kairos_next_wakeup_seconds')).toEqual([`kairos_next_wakeup_seconds ${3600 + 1 - 43}`]);
+    expect(await samples(registry, 'kairos_next_wakeup_seconds')).toEqual([`kairos_next_wakeup_seconds ${3600 + 1 - 43 - 0.1}`]);
     expect(await samples(registry, 'kairos_store_errors_total')).toEqual(['kairos_store_errors_total{store="default"} 0']);
 
     await scheduler.pause();
@@ -138,6 +139,29 @@ describe('collectMetrics', () => {
     expect(await samples(registry, 'kairos_store_errors_total')).toEqual([
       'kairos_store_errors_total{store="default"} 0',
       'kairos_store_errors_total{store="flaky"} 1',
+    ]);
+  });
+
+  it('counts run outcomes a store failed to record in its run history, per store', async () => {
+    class NoHistory extends MemoryJobStore {
+      override async recordRuns(): Promise<void> {
+        throw new Error('disk full');
+      }
+    }
+    const { clock, scheduler } = fakeSetup({ jobStores: { default: new MemoryJobStore(), full: new NoHistory() } });
+    const registry = new Registry();
+    collectMetrics(scheduler, { registry });
+    await scheduler.start();
+    await scheduler.addJob(() => 'ok', 'interval', { minutes: 1 }, { id: 'kept' });
+    await scheduler.addJob(() => 'ok', 'interval', { minutes: 1 }, { id: 'lost', jobStore: 'full' });
+    await clock.advance({ minutes: 3 });
+    expect(await samples(registry, 'kairos_runs_not_recorded_total')).toEqual([
+      'kairos_runs_not_recorded_total{store="default"} 0',
+      'kairos_runs_not_recorded_total{store="full"} 3',
+    ]);
+    expect(await samples(registry, 'kairos_runs_total')).toEqual([
+      'kairos_runs_total{job="kept",store="default",outcome="succeeded"} 3',
+      'kairos_runs_total{job="lost",store="full",outcome="succeeded"} 3',
     ]);
   });
 
@@ -174,7 +198,7 @@ describe('collectMetrics', () => {
       'app_run_duration_seconds_bucket{le="1",job="invoice",store="default",outcome="succeeded"} 2',
     ]);
     expect(() => collectMetrics(scheduler, { registry, prefix: 'app_' })).toThrow(/already been registered/);
-    expect(registry.getMetricsAsArray()).toHaveLength(8); // the failed call left nothing behind
+    expect(registry.getMetricsAsArray()).toHaveLength(9); // the failed call left nothing behind
     collector.stop();
     collector.stop();
     expect(registry.getMetricsAsArray()).toHaveLength(0);

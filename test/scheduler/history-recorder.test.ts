@@ -4,7 +4,7 @@
  * store cannot hold for ever.
  */
 import { describe, expect, it } from 'vitest';
-import { HISTORY_BATCH, HistoryRecorder, MAX_QUEUED } from '../../src/scheduler/history-recorder.js';
+import { HISTORY_BATCH, HistoryRecorder, MAX_QUEUED, MEMORY_HISTORY_BATCH } from '../../src/scheduler/history-recorder.js';
 import type { RunHistoryRecord } from '../../src/stores/history.js';
 import type { JobStore, Logger } from '../../src/stores/job-store.js';
 
@@ -13,11 +13,12 @@ const entry = (i: number): RunHistoryRecord => ({
   startedAt: i, finishedAt: i, outcome: 'succeeded', error: null,
 });
 
-/** A store with only recordRuns, whose writes the test settles one by one (or at once with `auto`). */
-function fakeStore(auto = true) {
+/** A (persistent) store with only recordRuns, whose writes the test settles one by one (or at once with `auto`). */
+function fakeStore(auto = true, persistent = true) {
   const writes: RunHistoryRecord[][] = [];
   const pending: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   const store = {
+    persistent,
     recordRuns: (entries: RunHistoryRecord[]) => {
       writes.push([...entries]);
       if (auto) return Promise.resolve();
@@ -50,6 +51,25 @@ describe('HistoryRecorder', () => {
     await recorder.flush();
     expect(writes.map((w) => w.length)).toEqual([HISTORY_BATCH, HISTORY_BATCH, 200]);
     expect(writes.flat().map((e) => e.runId)).toEqual(Array.from({ length: 1200 }, (_, i) => `r${i}`));
+  });
+
+  it('a store in memory gets batches of MEMORY_HISTORY_BATCH, with a turn of the event loop between them', async () => {
+    const { recorder } = setup();
+    const { store, writes } = fakeStore(true, false);
+    for (let i = 0; i < 120; i++) recorder.record('m', store, entry(i));
+    // The writes seen at each turn of the loop: one more per turn at most, never two in one.
+    const turns: number[] = [];
+    const watch = async () => {
+      while (writes.length < 3) {
+        turns.push(writes.length);
+        await turn();
+      }
+      turns.push(writes.length);
+    };
+    await Promise.all([recorder.flush(), watch()]);
+    expect(turns.slice(1).every((n, i) => n - turns[i]! <= 1)).toBe(true);
+    expect(writes.map((w) => w.length)).toEqual([MEMORY_HISTORY_BATCH, MEMORY_HISTORY_BATCH, 120 - 2 * MEMORY_HISTORY_BATCH]);
+    expect(writes.flat().map((e) => e.runId)).toEqual(Array.from({ length: 120 }, (_, i) => `r${i}`));
   });
 
   it('one write at a time per store: what ends meanwhile goes in the next write', async () => {

@@ -138,6 +138,20 @@ describe('Scheduler: the job API end to end on a FakeClock', () => {
     await expect(scheduler.addJob(() => {}, 'interval', { minutes: 1 }, { id: 'report' })).rejects.toBeInstanceOf(ConflictingIdError);
   });
 
+  it('a job id or name that is not a string is a TypeError naming the field (issue 16: the store driver\'s own error named none)', async () => {
+    const { scheduler } = fakeSetup();
+    await scheduler.start();
+    await scheduler.addJob(() => {}, 'interval', { minutes: 1 }, { id: 'j' });
+    for (const id of [1, null, {}, () => 1, 1n]) {
+      for (const call of [() => scheduler.getJob(id as never), () => scheduler.pauseJob(id as never), () => scheduler.removeJob(id as never), () => scheduler.modifyJob(id as never, {})]) {
+        await expect(call()).rejects.toMatchObject({ name: 'TypeError', field: 'id', code: 'KAIROS_INVALID_ARGUMENT' });
+      }
+    }
+    await expect(scheduler.addJob(() => {}, 'interval', { minutes: 1 }, { name: 5 as never })).rejects.toMatchObject({ name: 'TypeError', field: 'options.name' });
+    await expect(scheduler.modifyJob('j', { name: Object.create(null) })).rejects.toMatchObject({ name: 'TypeError', field: 'changes.name' });
+    expect((await scheduler.getJob('j'))!.name).not.toBe('5');
+  });
+
   it('addJob(fn, triggerObject, options) takes the options in the third place', async () => {
     const { scheduler } = fakeSetup();
     await scheduler.start();

@@ -41,6 +41,13 @@ function describeInspect(name: string, setup: () => Promise<Harness>): void {
         const fresh = await first.inspect();
         expect(fresh).toMatchObject({ schemaVersion: h.latest, latestSchemaVersion: h.latest, leaseClock: h.leaseClock, jobs: { total: 0, paused: 0 }, runs: { pending: 0, running: 0 }, leases: [] });
         expect(fresh.migratedOnOpen).toEqual(Array.from({ length: h.latest }, (_, i) => i + 1));
+        expect(fresh.history).toEqual({ entries: 0, oldestFinishedAt: null, newestFinishedAt: null });
+        const outcome = (jobId: string, finishedAt: number) => ({
+          runId: `${jobId}@${finishedAt}`, jobId, scheduledRunTime: finishedAt - 5, lastScheduledRunTime: null, missedCount: null,
+          attempt: 1, startedAt: finishedAt - 5, finishedAt, outcome: 'succeeded' as const, error: null,
+        });
+        await first.recordRuns!([outcome('gone', T0 + 30), outcome('gone', T0 + 10), outcome('other', T0 + 20)]);
+        expect((await second.inspect()).history).toEqual({ entries: 3, oldestFinishedAt: T0 + 10, newestFinishedAt: T0 + 30 });
         expect((await second.inspect()).migratedOnOpen).toEqual([]);
         expect(Math.abs(fresh.leaseNow - Date.now())).toBeLessThan(5_000);
 

@@ -46,6 +46,8 @@ describe('options', () => {
     expect(() => new SQLiteJobStore({ path: file, database: new Database(':memory:') } as never)).toThrow(/exactly one of `path`/);
     expect(() => new SQLiteJobStore({ path: file, leaseDuration: 0 })).toThrow(RangeError);
     expect(() => new SQLiteJobStore({ path: file, pollInterval: -1 })).toThrow(/pollInterval/);
+    // Issue 16: a null or primitive connection read .prepare of it and threw the engine's TypeError, naming no field.
+    for (const database of [null, 5, 'file.sqlite', {}]) expect(() => new SQLiteJobStore({ database } as never)).toThrow(expect.objectContaining({ name: 'TypeError', field: 'database' }));
     expect(new SQLiteJobStore({ path: file }).leaseDuration).toBe(30_000);
     expect(new SQLiteJobStore({ path: file, leaseDuration: { seconds: 3 } }).leaseDuration).toBe(3000);
     expect(new SQLiteJobStore({ path: file }).persistent).toBe(true);

@@ -32,9 +32,23 @@ describe('IntervalTrigger', () => {
     ['hour instead of hours', { hour: 1 }, TypeError, /did you mean "hours"/],
     ['text', { minutes: '5' }, TypeError, /minutes/],
     ['endDate before startDate', { minutes: 1, startDate: '2026-02-01', endDate: '2026-01-01' }, RangeError, /endDate/],
+    // Issue 16: these overflowed to Infinity, then an Invalid Date, then "Invalid time value" at addJob.
+    ['a total past the range of a Date', { weeks: 1e300 }, RangeError, /interval: expected a total of at most 8640000000000000 ms/],
+    ['Number.MAX_VALUE milliseconds', { milliseconds: Number.MAX_VALUE }, RangeError, /interval/],
   ] as const)('rejects %s', (_n, options, type, message) => {
     expect(() => new IntervalTrigger(options as never)).toThrow(type);
     expect(() => new IntervalTrigger(options as never)).toThrow(message);
+  });
+
+  it('a fire time a Date cannot hold is "never" (null), and a first fire time past it is refused when resolved (issue 16)', () => {
+    const t = new IntervalTrigger({ milliseconds: 8.64e15, startDate: 0 });
+    expect(t.getNextFireTime(new Date(1), new Date(1))?.getTime()).toBe(8.64e15); // the last instant a Date holds
+    expect(t.getNextFireTime(new Date(8.64e15), new Date(1))).toBeNull();
+    expect(new IntervalTrigger({ days: 1, startDate: 8.64e15 - 1000 }).getNextFireTime(new Date(8.64e15 - 1000), new Date(0))).toBeNull();
+    const huge = new IntervalTrigger({ milliseconds: 8.64e15 });
+    expect(() => huge.resolve({ timezone: 'UTC', now: new Date('2026-01-01T00:00:00Z') })).toThrow(RangeError);
+    expect(() => huge.resolve({ timezone: 'UTC', now: new Date('2026-01-01T00:00:00Z') })).toThrow(/interval: expected an interval whose first fire time/);
+    expect(huge.resolve({ timezone: 'UTC', now: new Date(-8.64e15) }).startDate?.getTime()).toBe(0);
   });
 
   const arb = fc.record({

@@ -8,7 +8,6 @@ import type { ResourceLimits } from 'node:worker_threads';
 import { KairosTypeError } from '../../errors.js';
 import { checkKnownKeys, optionKeys } from '../../options-check.js';
 import { checkInteger, toMilliseconds, type DurationLike } from '../../units.js';
-import type { ExecutionRequest } from '../executor.js';
 
 /** Options of `WorkerThreadsExecutor`. */
 export interface WorkerThreadsExecutorOptions {
@@ -63,21 +62,4 @@ export function resolveOptions(options: WorkerThreadsExecutorOptions) {
     throw new KairosTypeError('execArgv', execArgv, 'an array of strings such as ["--enable-source-maps"]');
   }
   return { size, maxQueue, abortGrace, resourceLimits, execArgv };
-}
-
-/** Finds which argument cannot be structured-cloned and says so; `null` when all can. */
-export function uncloneableArgument(request: ExecutionRequest): KairosTypeError | null {
-  for (const [index, arg] of request.args.entries()) {
-    try {
-      structuredClone(arg);
-    } catch (err) {
-      return new KairosTypeError(
-        `args[${index}]`,
-        arg,
-        'a value the structured clone algorithm can copy (primitives, plain objects, arrays, Date, Map, Set, typed arrays; no functions or symbols)',
-        `job "${request.context.jobId}" (task "${request.taskId}") runs on WorkerThreadsExecutor, which copies its args into a worker thread: ${(err as Error).message}`,
-      );
-    }
-  }
-  return null;
 }

@@ -16,6 +16,9 @@ interface InspectRow {
   paused: number;
   pending: number;
   running: number;
+  history_entries: number;
+  oldest_finished_at: number | null;
+  newest_finished_at: number | null;
   leases: Array<{ kind: 'job' | 'run'; job_id: string; run_id: string | null; owner: string; expires_at: number }> | null;
 }
 
@@ -35,7 +38,7 @@ export async function countDatabase(db: Queryable, n: Names): Promise<StoreCount
 }
 
 /** `limit`: most leases listed, `null` for all. */
-export async function inspectDatabase(db: Queryable, n: Names, limit: number | null): Promise<Pick<StoreInspection, 'schemaVersion' | 'leaseNow' | 'jobs' | 'runs' | 'leases'>> {
+export async function inspectDatabase(db: Queryable, n: Names, limit: number | null): Promise<Pick<StoreInspection, 'schemaVersion' | 'leaseNow' | 'jobs' | 'runs' | 'leases' | 'history'>> {
   const text = `
     SELECT
       (SELECT max(version) FROM ${n.migrations}) AS version,
@@ -44,6 +47,9 @@ export async function inspectDatabase(db: Queryable, n: Names, limit: number | n
       (SELECT count(*) FROM ${n.jobs} WHERE next_run_time IS NULL AND NOT exhausted) AS paused,
       (SELECT count(*) FROM ${n.runs} WHERE state = 'pending') AS pending,
       (SELECT count(*) FROM ${n.runs} WHERE state = 'running') AS running,
+      (SELECT count(*) FROM ${n.runHistory}) AS history_entries,
+      (SELECT min(finished_at) FROM ${n.runHistory}) AS oldest_finished_at,
+      (SELECT max(finished_at) FROM ${n.runHistory}) AS newest_finished_at,
       (SELECT json_agg(l) FROM (
         SELECT * FROM (
           SELECT 'job' AS kind, id AS job_id, NULL::text AS run_id, acquired_by AS owner, ${ms('acquired_until')} AS expires_at
@@ -61,5 +67,6 @@ export async function inspectDatabase(db: Queryable, n: Names, limit: number | n
     jobs: { total: r.jobs, paused: r.paused },
     runs: { pending: r.pending, running: r.running },
     leases,
+    history: { entries: r.history_entries, oldestFinishedAt: r.oldest_finished_at, newestFinishedAt: r.newest_finished_at },
   };
 }

@@ -13,7 +13,10 @@ const SUMMARY = `
     (SELECT COUNT(*) FROM kairos_jobs) AS jobs,
     (SELECT COUNT(*) FROM kairos_jobs WHERE next_run_time IS NULL AND exhausted = 0) AS paused,
     (SELECT COUNT(*) FROM kairos_runs WHERE state = 'pending') AS pending,
-    (SELECT COUNT(*) FROM kairos_runs WHERE state = 'running') AS running`;
+    (SELECT COUNT(*) FROM kairos_runs WHERE state = 'running') AS running,
+    (SELECT COUNT(*) FROM kairos_run_history) AS historyEntries,
+    (SELECT MIN(finished_at) FROM kairos_run_history) AS oldestFinishedAt,
+    (SELECT MAX(finished_at) FROM kairos_run_history) AS newestFinishedAt`;
 
 const LEASES = `
   SELECT 'job' AS kind, id AS jobId, NULL AS runId, acquired_by AS owner, acquired_until AS expiresAt
@@ -36,15 +39,25 @@ export function countDatabase(db: Database): StoreCounts {
 }
 
 /** The parts of the inspection the database holds, read in one transaction. */
-export function inspectDatabase(db: Database, limit: number): Pick<StoreInspection, 'schemaVersion' | 'jobs' | 'runs' | 'leases'> {
+export function inspectDatabase(db: Database, limit: number): Pick<StoreInspection, 'schemaVersion' | 'jobs' | 'runs' | 'leases' | 'history'> {
   return db.transaction(() => {
-    const s = db.prepare(SUMMARY).get() as { version: number | null; jobs: number; paused: number; pending: number; running: number };
+    const s = db.prepare(SUMMARY).get() as {
+      version: number | null;
+      jobs: number;
+      paused: number;
+      pending: number;
+      running: number;
+      historyEntries: number;
+      oldestFinishedAt: number | null;
+      newestFinishedAt: number | null;
+    };
     const leases = db.prepare(LEASES).all(limit) as LeaseInfo[];
     return {
       schemaVersion: s.version ?? 0,
       jobs: { total: s.jobs, paused: s.paused },
       runs: { pending: s.pending, running: s.running },
       leases,
+      history: { entries: s.historyEntries, oldestFinishedAt: s.oldestFinishedAt, newestFinishedAt: s.newestFinishedAt },
     };
   })();
 }

@@ -102,7 +102,8 @@ export function resolveOptions(options: SQLiteJobStoreOptions): ResolvedOptions 
   if (hasPath && (typeof options.path !== 'string' || options.path === '')) {
     throw new KairosTypeError('path', options.path, 'a non-empty file path');
   }
-  if (hasDatabase && (typeof options.database!.prepare !== 'function' || typeof options.database!.transaction !== 'function')) {
+  const database = options.database as Partial<Database.Database> | null | undefined;
+  if (hasDatabase && (typeof database !== 'object' || database === null || typeof database.prepare !== 'function' || typeof database.transaction !== 'function')) {
     throw new KairosTypeError('database', options.database, 'a better-sqlite3 Database');
   }
   const target: SQLiteJobStoreTarget = hasPath ? { path: options.path! } : { database: options.database! };

@@ -53,6 +53,25 @@ const CRONTAB_ALLOWED =
  */
 export function fromCrontab(text: unknown): CronExpression {
   if (typeof text !== 'string') throw new KairosTypeError('crontab', text, `crontab text: ${CRONTAB_ALLOWED}`);
+  let expr = parsedCrontabs.get(text);
+  if (expr === undefined) {
+    expr = parseCrontab(text);
+    // Starting over when full is O(1) amortized (see TriggerCache).
+    if (parsedCrontabs.size >= CRONTAB_CACHE_SIZE) parsedCrontabs.clear();
+    parsedCrontabs.set(text, expr);
+  }
+  return expr;
+}
+
+/**
+ * Crontab texts parsed already. Many jobs share an expression (`0 * * * *`), and an expression is
+ * immutable, so identical text is parsed once: its trigger then shares the search tables too
+ * (the search is kept per expression). Text that fails to parse is not kept.
+ */
+const parsedCrontabs = new Map<string, CronExpression>();
+const CRONTAB_CACHE_SIZE = 10_000;
+
+function parseCrontab(text: string): CronExpression {
   let source = text.trim();
   if (source.startsWith('@')) {
     try {

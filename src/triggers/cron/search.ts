@@ -40,9 +40,16 @@ function isoWeek(year: number, month: number, day: number): number {
 
 /** Identifies the date part of an expression (year, month, day, week, dayOfWeek, Vixie OR). */
 export function dateKey(expr: CronExpression): string {
-  const f = expr.fields;
-  return `${f.year.text}|${f.month.text}|${f.day.text}|${f.week.text}|${f.dayOfWeek.text}|${expr.vixieOr ? 'or' : 'and'}`;
+  let key = dateKeys.get(expr);
+  if (key === undefined) {
+    const f = expr.fields;
+    key = `${f.year.text}|${f.month.text}|${f.day.text}|${f.week.text}|${f.dayOfWeek.text}|${expr.vixieOr ? 'or' : 'and'}`;
+    dateKeys.set(expr, key);
+  }
+  return key;
 }
+// Asked twice per new expression (whether it can fire, and its search's date cache).
+const dateKeys = new WeakMap<CronExpression, string>();
 
 /** What the search learns about the date part of an expression. */
 interface DateCache {
@@ -95,7 +102,7 @@ export class WallSearch {
     this.#hour = nextTable(expr.fields.hour);
     this.#minute = nextTable(expr.fields.minute);
     this.#second = nextTable(expr.fields.second);
-    this.#weekAll = expr.fields.week.values.every((v) => v === 1);
+    this.#weekAll = expr.fields.week.star || expr.fields.week.values.every((v) => v === 1);
     const dates = dateCacheFor(expr);
     this.#masks = dates.masks;
     this.#yearClasses = dates.yearClasses;
