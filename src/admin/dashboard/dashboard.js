@@ -234,18 +234,23 @@ async function select(id) {
   }
 }
 
-/** Refreshes jobs and the open job's runs, at most once per 150 ms however many events arrive. */
+/**
+ * Refreshes jobs and the open job's runs 150 ms after an event, and at most every 500 ms however
+ * many events arrive (a list of 1,000 jobs costs the server ~150 ms to answer).
+ */
 function scheduleRefresh() {
   if (scheduleRefresh.pending) return;
+  const wait = Math.max(150, (scheduleRefresh.last ?? 0) + 500 - Date.now());
   scheduleRefresh.pending = setTimeout(async () => {
     scheduleRefresh.pending = null;
+    scheduleRefresh.last = Date.now();
     try {
       await Promise.all([loadJobs(), state.selected === null ? null : loadRuns()]);
       renderDetail();
     } catch (err) {
       say(err.message, 'error');
     }
-  }, 150);
+  }, wait);
 }
 
 function poll(on) {
