@@ -81,6 +81,21 @@ describe.runIf(haveChromium || inCI)('dashboard in Chromium', () => {
 
       const row = (id: string) => page.locator(`tr.job[data-job-id="${id}"]`);
 
+      it('a read-only mount shows the jobs without buttons', async () => {
+        const readOnly = await mount(scheduler, { readOnly: true });
+        const other = await context.newPage();
+        try {
+          await other.goto(`${readOnly.base}/`);
+          await other.waitForSelector('tr.job[data-job-id="nightly"]');
+          await expect.poll(() => other.locator('#status').textContent()).toMatch(/read-only/);
+          expect(await other.locator('tr.job').count()).toBe(3);
+          expect(await other.locator('button[data-action]').count()).toBe(0);
+        } finally {
+          await other.close();
+          await readOnly.close();
+        }
+      });
+
       it('lists the jobs with their trigger, next run and state, live', async () => {
         await expect.poll(() => page.locator('tr.job').count()).toBe(3);
         const nightly = row('nightly');

@@ -9,6 +9,7 @@ const $ = (id) => document.getElementById(id);
 const state = {
   status: null,
   jobs: [],
+  total: 0,
   /** The job whose runs are shown, or null. */
   selected: null,
   runs: [],
@@ -143,7 +144,7 @@ function renderJobs() {
   const body = $('jobs').tBodies[0];
   body.replaceChildren(...state.jobs.map(jobRow));
   $('no-jobs').hidden = state.jobs.length > 0;
-  $('job-count').textContent = `(${state.jobs.length})`;
+  $('job-count').textContent = state.total > state.jobs.length ? `(the first ${state.jobs.length} of ${state.total})` : `(${state.jobs.length})`;
 }
 
 function renderStatus(live) {
@@ -206,6 +207,7 @@ function renderDetail() {
 async function loadJobs() {
   const out = await request('jobs');
   state.jobs = out.jobs;
+  state.total = out.total;
   renderJobs();
 }
 
