@@ -116,13 +116,14 @@ export class AdminCore<Raw> {
   /** Answers one request; never throws (every failure is a JSON error reply). */
   async handle(req: AdminRequest<Raw>): Promise<AdminReply> {
     const method = req.method.toUpperCase();
-    let parts: string[];
+    let parts: string[] | null = null;
+    let badPath: unknown;
     try {
       parts = segments(req.path);
     } catch (err) {
-      return errorReply(err);
+      badPath = err;
     }
-    const candidates = this.#candidates(parts);
+    const candidates = parts === null ? [] : this.#candidates(parts);
     const match = candidates.find((c) => c.route.method === method);
     const access: AdminAccess = { mutating: match?.route.mutating ?? false, route: match ? `${match.route.method} ${match.route.pattern}` : null };
     const jobId = match?.params.id;
@@ -134,6 +135,8 @@ export class AdminCore<Raw> {
     } catch (err) {
       return errorReply(err);
     }
+    // Only now: a caller authorize refuses learns nothing, not even that its path was malformed.
+    if (badPath !== undefined) return errorReply(badPath);
     const page = this.#page(method, req);
     if (page) return page;
     if (!match) {
