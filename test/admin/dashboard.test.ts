@@ -70,6 +70,10 @@ describe.runIf(haveChromium || inCI)('dashboard in Chromium', () => {
           void d.dismiss();
         });
         page.on('pageerror', (err) => pageErrors.push(err.message));
+        // a Content-Security-Policy violation (an inline style, a blocked request) is reported as a console error
+        page.on('console', (msg) => {
+          if (msg.type() === 'error') pageErrors.push(msg.text());
+        });
         await page.goto(`${server.base}/`);
         await page.waitForSelector('tr.job[data-job-id="nightly"]');
       });
