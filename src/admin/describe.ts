@@ -33,10 +33,11 @@ export function localIso(at: Date, zone: string): string {
   return DateTime.fromJSDate(at, { zone }).toISO() ?? at.toISOString();
 }
 
-function amounts(options: Record<string, unknown>, plural: boolean): string {
+/** `2 days 3 h 30 min`: words for calendar units (plural past one), symbols for clock units. */
+function amounts(options: Record<string, unknown>): string {
   const parts = UNITS.filter(([key]) => typeof options[key] === 'number' && options[key] !== 0).map(([key, unit]) => {
     const n = options[key] as number;
-    return plural && n !== 1 && !['h', 'min', 's', 'ms'].includes(unit) ? `${n} ${unit}s` : `${n} ${unit}`;
+    return n !== 1 && !['h', 'min', 's', 'ms'].includes(unit) ? `${n} ${unit}s` : `${n} ${unit}`;
   });
   return parts.join(' ');
 }
@@ -56,10 +57,10 @@ export function describeTrigger(t: SerializedTrigger, outerZone?: string): strin
     case 'date':
       return `once at ${typeof o.runDate === 'string' ? wallTime(new Date(o.runDate), t.timezone ?? outerZone ?? 'UTC') : String(o.runDate)}`;
     case 'interval':
-      return `every ${amounts(o, false) || '?'}${zone}`;
+      return `every ${amounts(o) || '?'}${zone}`;
     case 'calendarinterval': {
       const at = `${pad(o.hour ?? 0)}:${pad(o.minute ?? 0)}:${pad(o.second ?? 0)}`;
-      return `every ${amounts(o, true) || '?'} at ${at}${zone}`;
+      return `every ${amounts(o) || '?'} at ${at}${zone}`;
     }
     case 'cron': {
       if (typeof o.crontab === 'string') return `cron "${o.crontab}"${zone}`;
