@@ -86,6 +86,8 @@ export class EventFanOut {
 
   #send(chunk: string): void {
     for (const res of this.#streams) {
+      // Ended (closing server, max age, scheduler shut down) but its 'close' not yet emitted.
+      if (res.writableEnded || res.destroyed) continue;
       if (res.writableLength > MAX_BUFFERED) res.destroy();
       else res.write(chunk);
     }

@@ -210,7 +210,7 @@ describe('kairos packaging', () => {
     expect(out.loaded).toEqual(['express', 'fastify']); // the control: the app loading them does show up
   });
 
-  it('the subpaths have types: a TypeScript program using them compiles (NodeNext resolution)', async () => {
+  it('the subpaths have types: a TypeScript program using them compiles (NodeNext resolution)', { timeout: 120_000 }, async () => {
     const file = path.join(project, 'check.ts');
     writeFileSync(file, `
       import { Scheduler, type JobStore } from 'kairos';
