@@ -246,5 +246,5 @@ describe('kairos packaging', () => {
     );
     expect(result).toBe('');
     // tsc loads the types of node, express and fastify: ~20 s alone, over 30 s on a loaded machine
-  }, 120_000);
+  });
 });
