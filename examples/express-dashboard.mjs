@@ -34,8 +34,9 @@ const server = app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {
 });
 
 process.once('SIGTERM', async () => {
-  server.close();
-  await scheduler.shutdown(); // ends the dashboard's event streams too, so server.close() can finish
+  const closed = new Promise((resolve) => server.close(resolve)); // no new connections; idle ones close
+  await scheduler.shutdown(); // ends the dashboard's event streams too, so the server can finish closing
+  await closed;
   console.log('stopped');
   process.exit(0);
 });
