@@ -236,8 +236,9 @@ export class AdminMountError extends KairosError {
  * with `status`: 403 (`KAIROS_ADMIN_FORBIDDEN`: authorize refused, or a cross-site request to a
  * route that changes state), 404 (`KAIROS_ADMIN_NOT_FOUND`), 405 (`KAIROS_ADMIN_METHOD`), 415
  * (`KAIROS_ADMIN_MEDIA_TYPE`: a state-changing request without a JSON content type), 400
- * (`KAIROS_ADMIN_BAD_REQUEST`: a body or path that cannot be read), 503 (`KAIROS_ADMIN_BUSY`:
- * too many event streams open).
+ * (`KAIROS_ADMIN_BAD_REQUEST`: a body or path that cannot be read), 413
+ * (`KAIROS_ADMIN_BODY_TOO_LARGE`: a body over 64 KB), 503 (`KAIROS_ADMIN_BUSY`: too many event
+ * streams open), 500 (`KAIROS_ADMIN_AUTHORIZE`: `authorize` threw, so the request was refused).
  */
 export class AdminRequestError extends KairosError {
   constructor(
