@@ -162,7 +162,9 @@ export function audit({ config, rows, events, faults, window }: AuditInput): Aud
         retries.failedFirstTries++;
         if (list.slice(i + 1).some((n) => n.attempt > r.attempt)) retries.retried++;
         else if (missedRuns.has(runId)) retries.reportedMissed++;
-        else if ((r.finishedMs ?? 0) < window.to) retries.lost.push(`${runId} attempt ${r.attempt} (pid ${r.pid})`);
+        // A try outside the window (the clock-jumped process ran fire times an hour ahead) leaves
+        // its retry due an hour ahead too: stored, not lost.
+        else if ((r.finishedMs ?? 0) < window.to && r.scheduledMs <= window.to) retries.lost.push(`${runId} attempt ${r.attempt} (pid ${r.pid})`);
       }
       if (i === 0) return;
       const prev = list[i - 1]!;
