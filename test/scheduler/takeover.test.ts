@@ -102,7 +102,7 @@ describe('a scheduler takes over the work of a holder that stopped renewing', ()
       await new Promise((r) => setTimeout(r, 1200));
       return 'done';
     });
-    for (const name of ['jobExecuted', 'jobError'] as const) scheduler.on(name, (e) => events.push(`${name} ${e.runId} ${e.error?.name ?? ''}`.trim()));
+    for (const name of ['jobExecuted', 'jobError'] as const) scheduler.on(name, (e) => events.push(`${name} ${e.runId} ${(e.error as Error | undefined)?.name ?? ''}`.trim()));
     await scheduler.start();
     try {
       await scheduler.addJob('slow', 'date', { runDate: Date.now() + 50 }, { id: 'slow' });
