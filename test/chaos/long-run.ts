@@ -48,8 +48,11 @@ for (const store of stores) {
     reports.push(plain as ChaosReport);
     found[store] = failures(report, { takeoverBoundMs: 2 * LEASE_MS + 1000 });
     console.log(JSON.stringify(summary(report), null, 2));
-    if (found[store]!.length > 0) console.log(`${store} FAILED (seed ${seed}; kept ${dir}):\n${found[store]!.join('\n')}`);
-    else cleanup();
+    if (found[store]!.length > 0) {
+      // Everything the audit saw, beside the ledger and the events, to study the failure.
+      writeFileSync(path.join(dir, 'report.json'), JSON.stringify(plain, null, 1));
+      console.log(`${store} FAILED (seed ${seed}; kept ${dir}, report.json there):\n${found[store]!.join('\n')}`);
+    } else cleanup();
   } finally {
     await server?.destroy();
   }
