@@ -88,6 +88,7 @@ export class Runner {
    * is checked with the store before the run starts (see STALE_CLAIM_SHARE).
    */
   start(storeName: string, store: JobStore, { run, job }: ClaimedRun, claimedAt: number): void {
+    if (run.attempt > 1 && this.#adopt(storeName, run.runId, run.claimToken!)) return;
     const controller = new RunAbort();
     const entry: InFlightRun = {
       storeName, store, runId: run.runId, jobId: job.id, claimToken: run.claimToken!, controller, waitsOnClock: false,
@@ -289,6 +290,22 @@ export class Runner {
         const fields = runFields(job.id, run.runId, run.scheduledRunTime, { jobStore: storeName, attempt: run.attempt });
         this.#ctx.logger.warn(`kairos: could not give back run "${run.runId}" to store "${storeName}"; its lease will expire and it will be taken over`, fields, err);
       })));
+  }
+
+  /**
+   * A run taken over (attempt > 1) that this process still runs: its lease ran out while it ran
+   * (the renewals failed: a store refusing writes, a locked file, a stalled loop) and the claim
+   * came back to this process. It goes on under the new claim instead of starting a second time
+   * here. False when no such run is in flight (or it was already aborted).
+   */
+  #adopt(storeName: string, runId: string, claimToken: string): boolean {
+    for (const r of this.#inFlight) {
+      if (r.runId === runId && r.storeName === storeName && !r.controller.aborted) {
+        r.claimToken = claimToken;
+        return true;
+      }
+    }
+    return false;
   }
 
   /** True while runs are in flight or held: their leases need renewing. */

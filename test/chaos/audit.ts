@@ -162,7 +162,9 @@ export function audit({ config, rows, events, faults, window }: AuditInput): Aud
         retries.failedFirstTries++;
         if (list.slice(i + 1).some((n) => n.attempt > r.attempt)) retries.retried++;
         else if (missedRuns.has(runId)) retries.reportedMissed++;
-        else if ((r.finishedMs ?? 0) < window.to) retries.lost.push(`${runId} attempt ${r.attempt} (pid ${r.pid})`);
+        // A try outside the window (the clock-jumped process ran fire times an hour ahead) leaves
+        // its retry due an hour ahead too: stored, not lost.
+        else if ((r.finishedMs ?? 0) < window.to && r.scheduledMs <= window.to) retries.lost.push(`${runId} attempt ${r.attempt} (pid ${r.pid})`);
       }
       if (i === 0) return;
       const prev = list[i - 1]!;
@@ -171,7 +173,9 @@ export function audit({ config, rows, events, faults, window }: AuditInput): Aud
       const stop = stops.find((f) => f.pid === prev.pid && inFlightAt(prev, f.at));
       const lost = leaseLost.has(`${prev.pid}:${runId}`);
       const unrecorded = endNotRecorded.has(`${prev.pid}:${runId}`);
-      const reason: Duplicate['reason'] = kill ? 'killed' : stop ? 'stopped' : lost ? 'leaseLost' : unrecorded ? 'endNotRecorded' : 'unexplained';
+      // One process starting a run twice has no excuse, whatever happened to it.
+      const reason: Duplicate['reason'] = prev.pid === r.pid ? 'unexplained'
+        : kill ? 'killed' : stop ? 'stopped' : lost ? 'leaseLost' : unrecorded ? 'endNotRecorded' : 'unexplained';
       const during = faults.filter((f) => f.at - 1000 <= r.startedMs && prev.startedMs <= f.endAt + 1000).map((f) => `${f.kind}(${f.pid ?? ''})`).join(',');
       const dup: Duplicate = {
         jobId: r.jobId, runId, scheduledMs: r.scheduledMs,
@@ -192,7 +196,9 @@ export function audit({ config, rows, events, faults, window }: AuditInput): Aud
       const next = (byRun.get(r.runId) ?? []).find((n) => n.pid !== f.pid && n.startedMs > f.at);
       if (next) {
         takeovers.push({ kind: f.kind, phase: f.phase, pid: f.pid!, runId: r.runId, ms: next.startedMs - f.at });
-        if (f.kind === 'stop') {
+        // A stopped holder killed soon after its SIGCONT (a mixed phase) had no time to report.
+        const killedAfter = kills.some((k) => k.pid === f.pid && k.at >= f.at && k.at <= f.endAt + 3000);
+        if (f.kind === 'stop' && !killedAfter) {
           fenced.expected++;
           if (leaseLost.has(`${f.pid}:${r.runId}`)) fenced.reported++;
           else fenced.missing.push(`${r.runId} held by ${f.pid}`);

@@ -36,16 +36,23 @@ export interface FaultContext {
   databaseBusy?: boolean;
 }
 
-/** Runs a database fault unless another one is under way (then: null, nothing done). */
-async function onDatabase(ctx: FaultContext, act: () => Promise<FaultRecord>): Promise<FaultRecord | null> {
+/**
+ * Runs a database fault unless another one is under way (then: null, nothing done). The database
+ * stays quiet for `DATABASE_QUIET_MS` after each, so that a mixed phase is not one long outage.
+ */
+async function onDatabase(ctx: FaultContext, phase: FaultRecord['phase'], act: () => Promise<FaultRecord>): Promise<FaultRecord | null> {
+  // Alone, a fault waits for the quiet time to pass; mixed, it gives way.
+  while (ctx.databaseBusy && phase !== 'mixed') await sleep(100);
   if (ctx.databaseBusy) return null;
   ctx.databaseBusy = true;
   try {
     return await act();
   } finally {
-    ctx.databaseBusy = false;
+    setTimeout(() => (ctx.databaseBusy = false), DATABASE_QUIET_MS);
   }
 }
+
+const DATABASE_QUIET_MS = 3000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -137,7 +144,7 @@ const faults: Record<FaultKind, (ctx: FaultContext, phase: FaultRecord['phase'])
   }),
 
   /** A foreign connection holds the SQLite write lock for 2 s. */
-  sqliteLock: (ctx, phase) => onDatabase(ctx, async () => {
+  sqliteLock: (ctx, phase) => onDatabase(ctx, phase, async () => {
     const db = new Database(ctx.target.location);
     db.pragma('busy_timeout = 5000');
     const at = Date.now();
@@ -153,7 +160,7 @@ const faults: Record<FaultKind, (ctx: FaultContext, phase: FaultRecord['phase'])
   }),
 
   /** The PostgreSQL server stopped (fast shutdown: every session ended), then started again. */
-  pgRestart: (ctx, phase) => onDatabase(ctx, async () => {
+  pgRestart: (ctx, phase) => onDatabase(ctx, phase, async () => {
     const server = ctx.target.server!;
     const at = Date.now();
     await server.stopServer();
@@ -164,7 +171,7 @@ const faults: Record<FaultKind, (ctx: FaultContext, phase: FaultRecord['phase'])
   }),
 
   /** pg_terminate_backend on some of the fleet's connections (store pools, LISTEN connections). */
-  pgTerminate: (ctx, phase) => onDatabase(ctx, async () => {
+  pgTerminate: (ctx, phase) => onDatabase(ctx, phase, async () => {
     const at = Date.now();
     const client = new pg.Client({ connectionString: ctx.target.location });
     await client.connect();

@@ -69,8 +69,8 @@ let ledger;
 if (config.store === 'sqlite') {
   const db = new Database(config.target);
   db.pragma('busy_timeout = 20'); // short: better-sqlite3 blocks the event loop while it waits
-  const insert = db.prepare('INSERT INTO chaos_ledger (job_id, run_id, scheduled_ms, attempt, pid, started_ms) VALUES (?, ?, ?, ?, ?, ?)');
-  const finish = db.prepare('UPDATE chaos_ledger SET finished_ms = ?, outcome = ? WHERE id = ?');
+  const insert = db.prepare('INSERT OR IGNORE INTO chaos_ledger (token, job_id, run_id, scheduled_ms, attempt, pid, started_ms) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const finish = db.prepare('UPDATE chaos_ledger SET finished_ms = ?, outcome = ? WHERE token = ?');
   const retry = async (fn) => {
     for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
       try {
@@ -82,8 +82,8 @@ if (config.store === 'sqlite') {
     }
   };
   ledger = {
-    start: (ctx, at) => retry(() => Number(insert.run(ctx.jobId, ctx.runId, ctx.scheduledRunTime.getTime(), ctx.attempt, process.pid, at).lastInsertRowid)),
-    finish: (id, outcome) => retry(() => finish.run(Date.now(), outcome, id)),
+    start: (token, ctx, at) => retry(() => insert.run(token, ctx.jobId, ctx.runId, ctx.scheduledRunTime.getTime(), ctx.attempt, process.pid, at)),
+    finish: (token, outcome) => retry(() => finish.run(Date.now(), outcome, token)),
   };
 } else {
   const pool = new pg.Pool({ connectionString: config.target, max: 4, connectionTimeoutMillis: 2000 });
@@ -98,14 +98,11 @@ if (config.store === 'sqlite') {
     }
   };
   ledger = {
-    start: (ctx, at) => retry(async () => {
-      const r = await pool.query(
-        'INSERT INTO chaos_ledger (job_id, run_id, scheduled_ms, attempt, pid, started_ms) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
-        [ctx.jobId, ctx.runId, ctx.scheduledRunTime.getTime(), ctx.attempt, process.pid, at],
-      );
-      return r.rows[0].id;
-    }),
-    finish: (id, outcome) => retry(() => pool.query('UPDATE chaos_ledger SET finished_ms = $1, outcome = $2 WHERE id = $3', [Date.now(), outcome, id])),
+    start: (token, ctx, at) => retry(() => pool.query(
+      'INSERT INTO chaos_ledger (token, job_id, run_id, scheduled_ms, attempt, pid, started_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (token) DO NOTHING',
+      [token, ctx.jobId, ctx.runId, ctx.scheduledRunTime.getTime(), ctx.attempt, process.pid, at],
+    )),
+    finish: (token, outcome) => retry(() => pool.query('UPDATE chaos_ledger SET finished_ms = $1, outcome = $2 WHERE token = $3', [Date.now(), outcome, token])),
   };
 }
 
@@ -132,7 +129,9 @@ const scheduler = new Scheduler({ timezone: 'UTC', clock, jobStores: { default: 
 /** args: [ms, failFirst]; the task fails its first try when failFirst (the retry job). */
 scheduler.registerTask('work', async (ms, failFirst, ctx) => {
   // The instant the task was called, not when the row got written (a stopped process writes late).
-  const id = await ledger.start(ctx, Date.now());
+  const at = Date.now();
+  const id = `${process.pid}:${ctx.runId}:${ctx.attempt}:${at}`;
+  await ledger.start(id, ctx, at);
   await sleep(ms, ctx.signal);
   if (ctx.signal.aborted) {
     await ledger.finish(id, 'aborted');

@@ -46,7 +46,9 @@ export interface ChaosTarget {
   close(): Promise<void>;
 }
 
-const LEDGER_COLUMNS = `job_id TEXT NOT NULL, run_id TEXT NOT NULL, scheduled_ms BIGINT NOT NULL, attempt INTEGER NOT NULL,
+// token: pid, runId, attempt and start instant, written by the task. A retried INSERT (its
+// connection killed after the commit, before the answer) then adds no second row.
+const LEDGER_COLUMNS = `token TEXT NOT NULL UNIQUE, job_id TEXT NOT NULL, run_id TEXT NOT NULL, scheduled_ms BIGINT NOT NULL, attempt INTEGER NOT NULL,
   pid INTEGER NOT NULL, started_ms BIGINT NOT NULL, finished_ms BIGINT, outcome TEXT`;
 
 const RUNNING_PIDS = 'SELECT DISTINCT pid FROM chaos_ledger WHERE finished_ms IS NULL AND started_ms > ?';

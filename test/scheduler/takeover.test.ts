@@ -82,4 +82,43 @@ describe('a scheduler takes over the work of a holder that stopped renewing', ()
     expect(await store.getWakeTimes('me')).toEqual({ dueAt: null, takeoverIn: null });
     expect((await store.getWakeTimes('other')).takeoverIn).toBeGreaterThan(29_000);
   });
+
+  it('a run whose lease ran out while this scheduler still runs it is not started a second time here when the claim comes back to it (issue 16)', async () => {
+    // The renewal fails for a while (a store refusing writes, a locked file), the lease runs out,
+    // and this same scheduler's next claim takes the run over: it must go on with the one it runs.
+    class FlakyRenewals extends MemoryJobStore {
+      failRenewals = false;
+      override async renewLeases(owner: string, runs: Array<{ runId: string; claimToken: string }>): Promise<string[]> {
+        if (this.failRenewals) throw new Error('renewal refused');
+        return super.renewLeases(owner, runs);
+      }
+    }
+    const store = new FlakyRenewals({ leaseDuration: 300 });
+    const scheduler = new Scheduler({ timezone: 'UTC', jobStores: { default: store } });
+    const starts: Array<{ runId: string; attempt: number }> = [];
+    const events: string[] = [];
+    scheduler.registerTask('slow', async (ctx: { runId: string; attempt: number }) => {
+      starts.push({ runId: ctx.runId, attempt: ctx.attempt });
+      await new Promise((r) => setTimeout(r, 1200));
+      return 'done';
+    });
+    for (const name of ['jobExecuted', 'jobError'] as const) scheduler.on(name, (e) => events.push(`${name} ${e.runId} ${(e.error as Error | undefined)?.name ?? ''}`.trim()));
+    await scheduler.start();
+    try {
+      await scheduler.addJob('slow', 'date', { runDate: Date.now() + 50 }, { id: 'slow' });
+      // Another job keeps the scheduler waking up (and claiming what is due or expired).
+      await scheduler.addJob(() => {}, 'interval', { milliseconds: 100 }, { id: 'busy' });
+      await new Promise((r) => setTimeout(r, 150));
+      expect(starts).toHaveLength(1);
+      store.failRenewals = true; // the lease (300 ms) runs out while the task runs
+      await new Promise((r) => setTimeout(r, 600));
+      store.failRenewals = false;
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(starts, 'the run was started twice in one process').toHaveLength(1);
+      expect(events.filter((e) => e.includes(' slow@'))).toEqual([`jobExecuted ${starts[0]!.runId}`]);
+      expect(await store.getJob('slow')).toBeNull(); // its last run recorded, the date job removed
+    } finally {
+      await scheduler.shutdown();
+    }
+  });
 });

@@ -170,6 +170,12 @@ describe('years 1970 to 9999', () => {
     expect(() => cron(fields)).toThrow(/never fire/);
     expect(performance.now() - t0).toBeLessThan(500);
   });
+
+  it('options that are not an object are a TypeError naming them (issue 16: null read a symbol off null)', () => {
+    for (const options of [null, 5, 'hour']) {
+      expect(() => new CronTrigger(options as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'KAIROS_INVALID_ARGUMENT' }));
+    }
+  });
 });
 
 describe('Vixie OR rule (crontab text only)', () => {

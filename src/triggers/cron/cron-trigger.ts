@@ -103,7 +103,8 @@ export class CronTrigger implements Trigger {
    *   `startDate`, or an expression that can never fire (Feb 30)
    */
   constructor(options: CronTriggerOptions = {}) {
-    let parts = (options as { [PARTS]?: Parts })[PARTS];
+    // null (or a primitive) has no PARTS to read: let checkKeys refuse it by name.
+    let parts = options !== null && typeof options === 'object' ? (options as { [PARTS]?: Parts })[PARTS] : undefined;
     if (parts === undefined) {
       const given = checkKeys(options, KEYWORD_KEYS, 'CronTrigger');
       const expr = fromKeywords(given);
