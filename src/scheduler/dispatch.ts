@@ -115,6 +115,7 @@ export class Dispatcher {
         const held: HeldRun = { storeName: name, store, claimed: c, claimedAt };
         if (c.run.notBefore <= startAt) startNow.push(held);
         else runner.hold(held);
+        if (startNow.length === 0 && slicer.due()) await slicer.yield();
       }
       runner.startAll(startNow);
       claimedAny ||= claimed.length > 0;
