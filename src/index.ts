@@ -9,7 +9,7 @@ export type { GetRunsQuery, RunHistoryEntry } from './scheduler/run-history.js';
 export type { RunError, RunHistoryOptions, RunHistoryOutcome, RunHistoryQuery, RunHistoryRecord, StoredRunHistoryRecord, HistoryPosition } from './stores/history.js';
 export { JobClient } from './client.js';
 export type { JobClientOptions } from './client.js';
-export type { TriggerAlias } from './scheduler/job-api.js';
+export type { JobSpec, TriggerAlias } from './scheduler/job-api.js';
 export type { Job } from './scheduler/job.js';
 export type { AddJobOptions, JobChangesInput, JobDefaults, RetryOptions } from './scheduler/options.js';
 export type { JobEvent, JobMissedEvent, SchedulerEvent, SchedulerEventName, SchedulerEvents } from './scheduler/events.js';
@@ -34,7 +34,7 @@ export type { SQLiteJobStoreOptions, SQLiteJobStoreTarget, SQLiteJobStoreTuning 
 export { PostgresJobStore } from './postgres.js';
 export type { PostgresConnection, PostgresJobStoreConfig, PostgresJobStoreOptions } from './postgres.js';
 export type {
-  ClaimedRun, JobChanges, JobRecord, JobRelease, JobReleaseResult, JobStore, Logger, NewRun, RetryPolicy, RunOutcome, RunRecord, StoreOpenContext,
+  ClaimedRun, JobChanges, JobRecord, JobRelease, JobReleaseResult, JobStore, Logger, NewJob, NewRun, RetryPolicy, RunOutcome, RunRecord, StoreOpenContext,
   WakeTimes, LeaseInfo, StoreCounts, StoreInspection,
 } from './stores/job-store.js';
 export { earliestWakeTimes } from './stores/job-store.js';

@@ -268,6 +268,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   // addJob and rescheduleJob are overloaded (typed by trigger alias): forwarded through their loose form.
   readonly addJob: JobApi['addJob'] = (...a: Parameters<JobApi['addJobLoose']>) => this.#jobs.addJobLoose(...a);
+  readonly addJobs: JobApi['addJobs'] = (...a) => this.#jobs.addJobs(...a);
   readonly getJob: JobApi['getJob'] = (...a) => this.#jobs.getJob(...a);
   readonly getJobs: JobApi['getJobs'] = (...a) => this.#jobs.getJobs(...a);
   readonly modifyJob: JobApi['modifyJob'] = (...a) => this.#jobs.modifyJob(...a);

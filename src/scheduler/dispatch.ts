@@ -66,12 +66,13 @@ export class Dispatcher {
    * (the scheduler then renews their leases).
    */
   async process(name: string, store: JobStore, now: number, clockNow: () => number): Promise<boolean> {
-    const { ownerId, emitter, logger, runner, history, lookahead } = this.#ctx;
+    const { ownerId, emitter, logger, history, lookahead } = this.#ctx;
     const horizon = lookahead.horizon(now);
     const batch = store.persistent ? BATCH : MEMORY_BATCH;
     const slicer = new Slicer();
     // Jobs due together often share a trigger (the cache hands them one instance): plan once.
     const memo: PlanMemo = { trigger: null, due: 0, grace: null, coalesce: true, plan: null };
+    let claimedAny = false;
     for (;;) {
       if (slicer.due()) await slicer.yield();
       const due = await store.acquireDueJobs(ownerId, horizon, batch);
@@ -100,8 +101,18 @@ export class Dispatcher {
         if (deferTo !== Infinity) await this.#defer(store, r.jobId, deferTo);
         if (r.removed) safeEmit(emitter, logger, 'jobRemoved', { jobId: r.jobId, jobStore: name });
       }
+      // This batch's runs start (or are held) before the next batch is planned: with thousands
+      // due, the runs and their completions overlap with the planning of the rest.
+      if (results.some((r) => r.created.length > 0)) claimedAny = (await this.#claim(name, store, horizon, batch, slicer, clockNow)) || claimedAny;
       if (due.length < batch) break;
     }
+    // Runs created otherwise: retries, runJob, runs given back, runs of a dead scheduler.
+    return (await this.#claim(name, store, horizon, batch, slicer, clockNow)) || claimedAny;
+  }
+
+  /** Claims the runs due by `horizon`, starting those due now and holding the others. */
+  async #claim(name: string, store: JobStore, horizon: number, batch: number, slicer: Slicer, clockNow: () => number): Promise<boolean> {
+    const { ownerId, runner } = this.#ctx;
     let claimedAny = false;
     for (;;) {
       if (slicer.due()) await slicer.yield();
@@ -115,6 +126,7 @@ export class Dispatcher {
         const held: HeldRun = { storeName: name, store, claimed: c, claimedAt };
         if (c.run.notBefore <= startAt) startNow.push(held);
         else runner.hold(held);
+        if (startNow.length === 0 && slicer.due()) await slicer.yield();
       }
       runner.startAll(startNow);
       claimedAny ||= claimed.length > 0;

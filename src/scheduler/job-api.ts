@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'eventemitter3';
 import type { Clock } from '../clock/clock.js';
-import { ConflictingIdError, JobLookupError, KairosRangeError, KairosTypeError, SchedulerStateError, TaskLookupError } from '../errors.js';
+import { ConflictingIdError, JobLookupError, KairosRangeError, KairosTypeError, SchedulerStateError, SerializationError, TaskLookupError } from '../errors.js';
 import { assertJsonArgs } from '../stores/serialization.js';
 import type { JobChanges, JobRecord, JobStore, Logger } from '../stores/job-store.js';
 import {
@@ -18,7 +18,7 @@ import {
   type IntervalTriggerOptions,
   type TriggerAlias,
 } from '../triggers/index.js';
-import type { SerializedTrigger, Trigger } from '../triggers/trigger.js';
+import type { Trigger } from '../triggers/trigger.js';
 import { toDate } from '../units.js';
 import { safeEmit, type SchedulerEvents } from './events.js';
 import type { Job } from './job.js';
@@ -31,10 +31,14 @@ import {
   type ResolvedJobOptions,
 } from './options.js';
 import type { TaskRegistry } from './tasks.js';
+import { atIndex, writeJob, writeJobs, type JobSpec, type PreparedJob } from './write-jobs.js';
+import { checkKnownKeys, optionKeys } from '../options-check.js';
 import type { TriggerCache } from './trigger-cache.js';
 import { readRunHistory, resolveRunsQuery, type GetRunsQuery, type RunHistoryEntry } from './run-history.js';
 
-export type { TriggerAlias };
+export type { TriggerAlias, JobSpec };
+
+const SPEC_KEYS = optionKeys<JobSpec>()(['task', 'trigger', 'triggerArgs', 'options']);
 
 /** What the job API needs from the scheduler. */
 export interface JobHost {
@@ -65,17 +69,6 @@ interface PendingJob {
   storeName: string;
   replaceExisting: boolean;
 }
-
-/** Key-order-independent JSON, to compare trigger options. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'undefined';
-}
-
-const sameTrigger = (a: SerializedTrigger, b: SerializedTrigger): boolean => a.kind === b.kind && canonical(a.options) === canonical(b.options);
 
 function isTrigger(value: unknown): value is Trigger {
   return typeof value === 'object' && value !== null && typeof (value as Trigger).getNextFireTime === 'function' && typeof (value as Trigger).toJSON === 'function';
@@ -162,6 +155,80 @@ export class JobApi {
     options?: AddJobOptions,
   ): Promise<Job> {
     const host = this.#host;
+    const { record, store, storeName, replaceExisting, keepSchedule, built, triggerJson } = this.#prepare(task, trigger, triggerArgs, options);
+    const { id } = record;
+    if (!host.isStarted()) {
+      const previous = this.#pending.get(id);
+      if (previous && !replaceExisting) throw new ConflictingIdError(id, previous.storeName);
+      this.#pending.set(id, { record, storeName, replaceExisting });
+      safeEmit(host.emitter, host.logger, 'jobAdded', { jobId: id, jobStore: storeName });
+      return this.#toJob(record, storeName, true, built);
+    }
+    const written = await writeJob(store, record, replaceExisting, keepSchedule);
+    safeEmit(host.emitter, host.logger, 'jobAdded', { jobId: id, jobStore: storeName });
+    host.scheduleChanged(written.nextRunTime);
+    return this.#toJob(written, storeName, false, written.trigger === triggerJson ? built : undefined);
+  }
+
+  /**
+   * Adds many jobs at once: each spec is what `addJob` takes, checked by the same rules, and the
+   * jobs go to their store in one transaction (`JobStore.addJobs`): all of them or none. A bad
+   * spec, an id used twice in the call, or an id taken in the store (without `replaceExisting`)
+   * rejects the whole call with that error, whose message starts with `addJobs: specs[i]` and
+   * whose `index` is `i`. `jobAdded` is emitted for each job once all are written.
+   * @example
+   * await scheduler.addJobs([
+   *   { task: 'report', trigger: 'cron', triggerArgs: '0 3 * * *', options: { id: 'report' } },
+   *   { task: poll, trigger: 'interval', triggerArgs: { seconds: 30 } },
+   * ]);
+   * @throws ConflictingIdError, SerializationError, TaskLookupError, TypeError, RangeError (with `index`)
+   */
+  async addJobs(specs: readonly JobSpec[]): Promise<Job[]> {
+    const host = this.#host;
+    if (!Array.isArray(specs)) throw new KairosTypeError('specs', specs, 'an array of { task, trigger, triggerArgs?, options? }');
+    const prepared = specs.map((spec: unknown, i) => {
+      try {
+        if (typeof spec !== 'object' || spec === null) throw new KairosTypeError('spec', spec, 'an object { task, trigger, triggerArgs?, options? }');
+        checkKnownKeys(spec, SPEC_KEYS, 'spec');
+        const { task, trigger, triggerArgs, options } = spec as JobSpec;
+        return this.#prepare(task, trigger, triggerArgs as object | string | undefined, options);
+      } catch (err) {
+        throw atIndex(err, i);
+      }
+    });
+    const indexOf = new Map<string, number>();
+    prepared.forEach(({ record, storeName, replaceExisting }, i) => {
+      const { id } = record;
+      if (indexOf.has(id)) throw atIndex(new ConflictingIdError(id, storeName), i);
+      indexOf.set(id, i);
+      const previous = this.#pending.get(id);
+      if (previous && !replaceExisting) throw atIndex(new ConflictingIdError(id, previous.storeName), i);
+    });
+    if (!host.isStarted()) {
+      for (const { record, storeName, replaceExisting } of prepared) this.#pending.set(record.id, { record, storeName, replaceExisting });
+      for (const { record, storeName } of prepared) safeEmit(host.emitter, host.logger, 'jobAdded', { jobId: record.id, jobStore: storeName });
+      return prepared.map((p) => this.#toJob(p.record, p.storeName, true, p.built));
+    }
+    let written: JobRecord[];
+    try {
+      written = await writeJobs(prepared);
+    } catch (err) {
+      const id = err instanceof ConflictingIdError || err instanceof SerializationError ? err.jobId : undefined;
+      throw id !== undefined && indexOf.has(id) ? atIndex(err, indexOf.get(id)!) : err;
+    }
+    let earliest: number | null = null;
+    prepared.forEach(({ storeName }, i) => {
+      const { id, nextRunTime } = written[i]!;
+      safeEmit(host.emitter, host.logger, 'jobAdded', { jobId: id, jobStore: storeName });
+      if (nextRunTime !== null && (earliest === null || nextRunTime < earliest)) earliest = nextRunTime;
+    });
+    host.scheduleChanged(earliest);
+    return prepared.map((p, i) => this.#toJob(written[i]!, p.storeName, false, written[i]!.trigger === p.triggerJson ? p.built : undefined));
+  }
+
+  /** `addJob`'s checks and resolution: the record to store, and where. Throws what addJob throws; writes nothing. */
+  #prepare(task: string | ((...args: never[]) => unknown), trigger: TriggerAlias | Trigger, triggerArgs: object | string | null | undefined, options: AddJobOptions | undefined): PreparedJob {
+    const host = this.#host;
     if (isTrigger(trigger) && options === undefined && triggerArgs !== null && typeof triggerArgs === 'object') {
       // addJob(fn, triggerObject, options): a Trigger takes no trigger arguments.
       options = triggerArgs as AddJobOptions;
@@ -200,26 +267,14 @@ export class JobApi {
       executor: options.executor ?? 'default',
       ...resolved,
     };
-    const replaceExisting = options.replaceExisting ?? false;
-    const keepSchedule = options.nextRunTime === undefined;
-    if (!host.isStarted()) {
-      const previous = this.#pending.get(id);
-      if (previous && !replaceExisting) throw new ConflictingIdError(id, previous.storeName);
-      this.#pending.set(id, { record, storeName, replaceExisting });
-      safeEmit(host.emitter, host.logger, 'jobAdded', { jobId: id, jobStore: storeName });
-      return this.#toJob(record, storeName, true, built);
-    }
-    const written = await this.#write(store, storeName, record, replaceExisting, keepSchedule);
-    safeEmit(host.emitter, host.logger, 'jobAdded', { jobId: id, jobStore: storeName });
-    host.scheduleChanged(written.nextRunTime);
-    return this.#toJob(written, storeName, false, written.trigger === triggerJson ? built : undefined);
+    return { record, store, storeName, replaceExisting: options.replaceExisting ?? false, keepSchedule: options.nextRunTime === undefined, built, triggerJson };
   }
 
   /** Writes the jobs added before `start()`. */
   async flushPending(): Promise<void> {
     for (const [id, { record, storeName, replaceExisting }] of this.#pending) {
       const { store } = this.#storeEntry(storeName);
-      await this.#write(store, storeName, record, replaceExisting, true);
+      await writeJob(store, record, replaceExisting, true);
       this.#pending.delete(id);
     }
   }
@@ -360,24 +415,6 @@ export class JobApi {
   }
 
   // ------------------------------------------------------------------- helpers
-  async #write(store: JobStore, storeName: string, record: JobRecord, replaceExisting: boolean, keepSchedule: boolean): Promise<JobRecord> {
-    let cancelPendingRuns = false;
-    if (replaceExisting) {
-      const existing = await store.getJob(record.id);
-      if (existing) {
-        if (keepSchedule && sameTrigger(existing.trigger, record.trigger)) {
-          // An upsert at every deploy must neither repeat nor skip a run.
-          record = { ...record, trigger: existing.trigger, nextRunTime: existing.nextRunTime, exhausted: existing.exhausted };
-        } else {
-          cancelPendingRuns = true;
-        }
-      }
-    }
-    await store.addJob(record, { replaceExisting });
-    if (cancelPendingRuns) await store.updateJob(record.id, {}, { cancelPendingRuns: true });
-    return record;
-  }
-
   async #update(found: { record: JobRecord; storeName: string; pending: boolean }, changes: JobChanges, cancelPendingRuns: boolean): Promise<Job> {
     const { storeName } = found;
     let record: JobRecord;

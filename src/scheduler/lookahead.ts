@@ -55,6 +55,8 @@ export interface HeldRun {
   claimed: ClaimedRun;
   /** `performance.now()` before the claim was asked for (see the runner's stale-claim check). */
   claimedAt: number;
+  /** Starts the run, prepared ahead by the runner when it was held. */
+  launch?: () => void;
 }
 
 /** Runs claimed ahead of their time, earliest `notBefore` first, until they are due. */

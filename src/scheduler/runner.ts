@@ -65,7 +65,7 @@ export class Runner {
   /** Claimed runs waiting for their `notBefore`, earliest first. */
   readonly #held = new HeldRuns();
   /** Due runs are started through it, in slices, so that a thousand never hold the thread at once. */
-  readonly #pacer = new Pacer<HeldRun>((h) => this.start(h.storeName, h.store, h.claimed, h.claimedAt));
+  readonly #pacer = new Pacer<HeldRun>((h) => (h.launch ?? this.#prepare(h.storeName, h.store, h.claimed, h.claimedAt))());
 
   constructor(context: RunnerContext) {
     this.#ctx = context;
@@ -87,14 +87,29 @@ export class Runner {
    * `performance.now()` taken before the claim was asked for: a claim older than half its lease
    * is checked with the store before the run starts (see STALE_CLAIM_SHARE).
    */
-  start(storeName: string, store: JobStore, { run, job }: ClaimedRun, claimedAt: number): void {
-    if (run.attempt > 1 && this.#adopt(storeName, run.runId, run.claimToken!)) return;
+  start(storeName: string, store: JobStore, claimed: ClaimedRun, claimedAt: number): void {
+    this.#prepare(storeName, store, claimed, claimedAt)();
+  }
+
+  /**
+   * Everything of starting a run that does not depend on when it starts (its bookkeeping, its
+   * events' fields, its closures), done ahead; the function returned starts it. Held runs are
+   * prepared when they are claimed, inside the lookahead, so that at their instant only the
+   * task's call is left.
+   */
+  #prepare(storeName: string, store: JobStore, { run, job }: ClaimedRun, claimedAt: number): () => void {
     const controller = new RunAbort();
     const entry: InFlightRun = {
       storeName, store, runId: run.runId, jobId: job.id, claimToken: run.claimToken!, controller, waitsOnClock: false,
       done: Promise.resolve(),
     };
     const base: JobEvent = { jobId: job.id, jobStore: storeName, scheduledRunTime: new Date(run.scheduledRunTime), runId: run.runId, attempt: run.attempt };
+    const context = {
+      jobId: job.id, scheduledRunTime: new Date(run.scheduledRunTime), runId: run.runId, attempt: run.attempt,
+      get signal() {
+        return controller.signal;
+      },
+    };
     const { clock, emitter, logger } = this.#ctx;
     // Built only when a line is logged: starting a run must stay cheap.
     const fields = () => runFields(job.id, run.runId, run.scheduledRunTime, { jobStore: storeName, attempt: run.attempt });
@@ -175,15 +190,7 @@ export class Runner {
         let cancelTimeout: (() => void) | undefined;
         try {
           startedAt = clock.now().getTime();
-          const running = executor.submit({
-            taskId: job.taskId, task, args: job.args,
-            context: {
-              jobId: job.id, scheduledRunTime: new Date(run.scheduledRunTime), runId: run.runId, attempt: run.attempt,
-              get signal() {
-                return controller.signal;
-              },
-            },
-          });
+          const running = executor.submit({ taskId: job.taskId, task, args: job.args, context });
           // The run ends for the scheduler when the task settles or the signal aborts.
           const ended = new Promise((resolve, reject) => {
             controller.onAbort = reject;
@@ -241,15 +248,20 @@ export class Runner {
       if (stored.jobRemoved) emit('jobRemoved', { jobId: job.id, jobStore: storeName });
     };
 
-    entry.done = execute()
-      .catch((err) => {
-        this.#ctx.onStoreError(storeName);
-        logger.error(`kairos: could not record the outcome of run "${run.runId}" in store "${storeName}"; its lease will expire and it will be taken over`, fields(), err);
-      })
-      .finally(() => {
-        this.#inFlight.delete(entry);
-      });
-    this.#inFlight.add(entry);
+    const onFailure = (err: unknown): void => {
+      this.#ctx.onStoreError(storeName);
+      logger.error(`kairos: could not record the outcome of run "${run.runId}" in store "${storeName}"; its lease will expire and it will be taken over`, fields(), err);
+    };
+    const onEnd = (): void => {
+      this.#inFlight.delete(entry);
+    };
+    return () => {
+      // A retry of a run this scheduler still runs (its lease lapsed while renewals failed, and the
+      // claim came back here): keep the run in flight under the new claim, do not start it twice.
+      if (run.attempt > 1 && this.#adopt(storeName, run.runId, run.claimToken!)) return;
+      entry.done = execute().catch(onFailure).finally(onEnd);
+      this.#inFlight.add(entry);
+    };
   }
 
   /**
@@ -260,8 +272,9 @@ export class Runner {
     this.#pacer.add(runs);
   }
 
-  /** Keeps a claimed run until its `notBefore`; {@link Runner.startDue} starts it. */
+  /** Keeps a claimed run until its `notBefore` (prepared now); {@link Runner.startDue} starts it. */
   hold(run: HeldRun): void {
+    run.launch = this.#prepare(run.storeName, run.store, run.claimed, run.claimedAt);
     this.#held.hold(run);
   }
 

@@ -229,6 +229,12 @@ export interface Logger {
  * A place where jobs live. Implementations: `MemoryJobStore`, `SQLiteJobStore`, `PostgresJobStore`.
  * Each method is atomic: it either does all it says or nothing.
  */
+/** One job of {@link JobStore.addJobs}. */
+export interface NewJob {
+  job: JobRecord;
+  replaceExisting: boolean;
+}
+
 export interface JobStore {
   /**
    * True when jobs outlive the process: the scheduler then refuses tasks that are not registered
@@ -258,6 +264,14 @@ export interface JobStore {
    * @throws SerializationError when the job cannot be stored (nothing is written)
    */
   addJob(job: JobRecord, options: { replaceExisting: boolean }): Promise<void>;
+  /**
+   * Inserts many jobs in one transaction: all of them or none. Each entry is an `addJob` with its
+   * own `replaceExisting`; ids are distinct within one call. Optional: a store without it gets
+   * the jobs one `addJob` at a time (the scheduler removes those it added when one fails).
+   * @throws ConflictingIdError for the first id taken by a job not being replaced (nothing is written)
+   * @throws SerializationError when a job cannot be stored (nothing is written)
+   */
+  addJobs?(jobs: ReadonlyArray<NewJob>): Promise<void>;
   /** The job with that id, or `null`. */
   getJob(id: string): Promise<JobRecord | null>;
   /** Every job, ordered by `nextRunTime` (paused last), then id. */

@@ -28,6 +28,7 @@ import type {
   JobRelease,
   JobReleaseResult,
   JobStore,
+  NewJob,
   NewRun,
   RunOutcome,
   RunRecord,
@@ -106,6 +107,18 @@ export class MemoryJobStore implements JobStore {
     const stored: StoredJob = { record: copyJob(job), acquiredBy: null, acquiredUntil: 0 };
     this.#jobs.set(job.id, stored);
     this.#index(stored);
+  }
+
+  async addJobs(jobs: ReadonlyArray<NewJob>): Promise<void> {
+    // Every id is checked before anything is written: all or nothing.
+    for (const { job, replaceExisting } of jobs) {
+      if (!replaceExisting && this.#jobs.has(job.id)) throw new ConflictingIdError(job.id, this.#name);
+    }
+    for (const { job } of jobs) {
+      const stored: StoredJob = { record: copyJob(job), acquiredBy: null, acquiredUntil: 0 };
+      this.#jobs.set(job.id, stored);
+      this.#index(stored);
+    }
   }
 
   async getJob(id: string): Promise<JobRecord | null> {

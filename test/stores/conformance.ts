@@ -76,6 +76,27 @@ export function describeJobStore(name: string, makeHarness: HistoryHarnessFactor
       expect(await store.getJobs()).toHaveLength(1);
     });
 
+    it('addJobs adds many jobs in one call, every field intact, and they are due like any other', async () => {
+      const jobs = Array.from({ length: 1200 }, (_, i) => jobRecord(`b${String(i).padStart(4, '0')}`, { nextRunTime: min(i % 3), maxInstances: 1 + (i % 2) }));
+      await store.addJobs!(jobs.map((job) => ({ job, replaceExisting: false })));
+      expect(await store.getJobs()).toEqual([...jobs].sort((a, b) => a.nextRunTime! - b.nextRunTime! || (a.id < b.id ? -1 : 1)));
+      expect((await store.acquireDueJobs('me', min(0), 2000)).length).toBe(400);
+      await store.addJobs!([]);
+      expect((await store.getJobs()).length).toBe(1200);
+    });
+
+    it('addJobs is all or nothing: a taken id anywhere adds none and names that id; replaceExisting entries overwrite', async () => {
+      await store.addJob(jobRecord('taken'), { replaceExisting: false });
+      const batch = ['x1', 'x2', 'taken', 'x3'].map((id) => ({ job: jobRecord(id, { name: `new ${id}` }), replaceExisting: false }));
+      const refused = await store.addJobs!(batch).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(ConflictingIdError);
+      expect((refused as ConflictingIdError).jobId).toBe('taken');
+      expect((await store.getJobs()).map((j) => [j.id, j.name])).toEqual([['taken', 'taken']]);
+      batch[2]!.replaceExisting = true;
+      await store.addJobs!(batch);
+      expect((await store.getJobs()).map((j) => [j.id, j.name])).toEqual(['taken', 'x1', 'x2', 'x3'].map((id) => [id, `new ${id}`]));
+    });
+
     it('lists jobs by nextRunTime, paused last, ties by id', async () => {
       await store.addJob(jobRecord('c', { nextRunTime: min(2) }), { replaceExisting: false });
       await store.addJob(jobRecord('p', { nextRunTime: null }), { replaceExisting: false });

@@ -16,6 +16,7 @@ import type {
   JobReleaseResult,
   JobStore,
   Logger,
+  NewJob,
   NewRun,
   RunOutcome,
   RunRecord,
@@ -38,6 +39,8 @@ import { createQueries, type Queries, type RunInsert } from './queries.js';
 
 /** Half of a surrogate pair on its own: not encodable as UTF-8 (the driver would replace it). */
 const LONE_SURROGATE = /\p{Cs}/u;
+/** Rows per INSERT of `addJobs` (its arrays are one parameter per column, whatever their length). */
+const ADD_JOBS_BATCH = 5000;
 
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -180,6 +183,43 @@ export class PostgresJobStore implements JobStore {
 
   async addJob(job: JobRecord, options: { replaceExisting: boolean }): Promise<void> {
     const db = this.#db();
+    this.#checkText(job);
+    try {
+      if (options.replaceExisting) await this.#q.replaceJob(db, job);
+      else if (!(await this.#q.insertJob(db, job))) throw new ConflictingIdError(job.id, this.#name);
+    } catch (err) {
+      throw this.#refused(err, job.id);
+    }
+  }
+
+  /**
+   * One transaction: multi-row inserts through `unnest` (ADD_JOBS_BATCH rows a statement), one
+   * change notification at the end. A taken id rolls everything back.
+   */
+  async addJobs(jobs: ReadonlyArray<NewJob>): Promise<void> {
+    for (const { job } of jobs) this.#checkText(job);
+    let current = jobs[0]?.job.id ?? '?';
+    try {
+      await inTransaction(this.#db(), async (client) => {
+        for (let i = 0; i < jobs.length; i += ADD_JOBS_BATCH) {
+          const part = jobs.slice(i, i + ADD_JOBS_BATCH);
+          current = part[0]!.job.id;
+          const fresh = part.filter((j) => !j.replaceExisting).map((j) => j.job);
+          const replaced = part.filter((j) => j.replaceExisting).map((j) => j.job);
+          if (fresh.length > 0) {
+            const inserted = await this.#q.insertJobs(client, fresh);
+            if (inserted.size < fresh.length) throw new ConflictingIdError(fresh.find((j) => !inserted.has(j.id))!.id, this.#name);
+          }
+          if (replaced.length > 0) await this.#q.replaceJobs(client, replaced);
+        }
+        if (jobs.length > 0) await this.#q.notifyChange(client);
+      });
+    } catch (err) {
+      throw err instanceof ConflictingIdError ? err : this.#refused(err, jobs.length === 1 ? current : `${current}" (or one of the ${jobs.length} jobs added with it`);
+    }
+  }
+
+  #checkText(job: JobRecord): void {
     for (const field of ['id', 'name', 'taskId', 'executor'] as const) {
       if (LONE_SURROGATE.test(job[field])) {
         throw new SerializationError(
@@ -188,12 +228,6 @@ export class PostgresJobStore implements JobStore {
           this.#name,
         );
       }
-    }
-    try {
-      if (options.replaceExisting) await this.#q.replaceJob(db, job);
-      else if (!(await this.#q.insertJob(db, job))) throw new ConflictingIdError(job.id, this.#name);
-    } catch (err) {
-      throw this.#refused(err, job.id);
     }
   }
 

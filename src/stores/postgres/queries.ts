@@ -34,6 +34,7 @@ import {
   JOB_COLUMN_TYPES,
   TYPE_PARSERS,
   fieldParam,
+  jobColumns,
   jobParams,
   selectJobColumns,
   selectRunColumns,
@@ -90,6 +91,20 @@ export function createQueries(n: Names, self: string) {
         RETURNING id
       )
       SELECT id, ${notify('$15', '$16')} FROM ins`,
+    /** Many jobs, one array per column; the ids inserted (a taken id is left out). */
+    insertJobs: `
+      INSERT INTO ${J} (${JOB_COLUMNS.join(', ')})
+      SELECT * FROM unnest(${JOB_COLUMNS.map((c, i) => `$${i + 1}::${JOB_COLUMN_TYPES[c]}[]`).join(', ')})
+      ON CONFLICT (id) DO NOTHING
+      RETURNING id`,
+    /** `replaceJob` for many jobs. */
+    replaceJobs: `
+      INSERT INTO ${J} (${JOB_COLUMNS.join(', ')})
+      SELECT * FROM unnest(${JOB_COLUMNS.map((c, i) => `$${i + 1}::${JOB_COLUMN_TYPES[c]}[]`).join(', ')})
+      ON CONFLICT (id) DO UPDATE SET
+        ${JOB_COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = EXCLUDED.${c}`).join(', ')},
+        acquired_by = NULL, acquired_until = NULL, updated_at = now()`,
+    notifyChange: `SELECT ${notify('$1', '$2')}`,
     /** Replaces every field and drops any acquisition: the holder's late release is then ignored. */
     replaceJob: `
       WITH up AS (
@@ -313,6 +328,18 @@ export function createQueries(n: Names, self: string) {
     /** Inserts a job; false when the id is taken. */
     async insertJob(db: Queryable, job: JobRecord): Promise<boolean> {
       return (await q(db, 'insertJob', [...jobParams(job), channel, self])).rowCount === 1;
+    },
+    /** Inserts jobs (one statement); the ids inserted, without those already taken. */
+    async insertJobs(db: Queryable, jobs: readonly JobRecord[]): Promise<Set<string>> {
+      const { rows } = await q<{ id: string }>(db, 'insertJobs', jobColumns(jobs));
+      return new Set(rows.map((r) => r.id));
+    },
+    async replaceJobs(db: Queryable, jobs: readonly JobRecord[]): Promise<void> {
+      await q(db, 'replaceJobs', jobColumns(jobs));
+    },
+    /** Tells the other schedulers that jobs changed (sent at commit). */
+    async notifyChange(db: Queryable): Promise<void> {
+      await q(db, 'notifyChange', [channel, self]);
     },
     async replaceJob(db: Queryable, job: JobRecord): Promise<void> {
       await q(db, 'replaceJob', [...jobParams(job), channel, self]);

@@ -85,6 +85,16 @@ export function jobParams(job: JobRecord): unknown[] {
   ];
 }
 
+/** Jobs as one array per column, in {@link JOB_COLUMNS} order (for `unnest`). */
+export function jobColumns(jobs: readonly JobRecord[]): unknown[][] {
+  const columns: unknown[][] = JOB_COLUMNS.map(() => new Array<unknown>(jobs.length));
+  for (let r = 0; r < jobs.length; r++) {
+    const values = jobParams(jobs[r]!);
+    for (let c = 0; c < values.length; c++) columns[c]![r] = values[c];
+  }
+  return columns;
+}
+
 /** The SQL type of each job column, for casts of parameters. */
 export const JOB_COLUMN_TYPES: Readonly<Record<(typeof JOB_COLUMNS)[number], string>> = {
   id: 'text', name: 'text', task_id: 'text', trigger: 'json', args: 'json', next_run_time: 'bigint', exhausted: 'boolean',

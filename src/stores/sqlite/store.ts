@@ -16,6 +16,7 @@ import type {
   ClaimedRun,
   JobChanges,
   JobRecord,
+  NewJob,
   JobRelease,
   JobReleaseResult,
   JobStore,
@@ -244,6 +245,26 @@ export class SQLiteJobStore implements JobStore {
       if (options.replaceExisting) return q.replaceJob(row);
       if (q.selectJob(job.id)) throw new ConflictingIdError(job.id, this.#name);
       q.insertJob(row);
+    });
+  }
+
+  /** One transaction, prepared statements; a taken id is caught by the primary key (no lookup per job). */
+  async addJobs(jobs: ReadonlyArray<NewJob>): Promise<void> {
+    const rows = jobs.map(({ job }) => this.#toRow(job));
+    await this.#write((q) => {
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!;
+        if (jobs[i]!.replaceExisting) {
+          q.replaceJob(row);
+          continue;
+        }
+        try {
+          q.insertJob(row);
+        } catch (err) {
+          if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new ConflictingIdError(jobs[i]!.job.id, this.#name);
+          throw err;
+        }
+      }
     });
   }
 
