@@ -49,7 +49,9 @@ for (const [name, mount] of MOUNTS) {
         socket.on('data', (chunk: Buffer) => (received += chunk.length));
         socket.resume();
         // only the server ends the stream here (max age is an hour): it dropped the client
-        await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('the server kept the stream of a client that stopped reading')), 10_000))]);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const kept = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the server kept the stream of a client that stopped reading')), 10_000)));
+        await Promise.race([closed, kept]).finally(() => clearTimeout(timer));
         expect(received).toBeLessThan(5_000_000);
       } finally {
         await server.close();
