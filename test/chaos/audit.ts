@@ -196,9 +196,10 @@ export function audit({ config, rows, events, faults, window }: AuditInput): Aud
       const next = (byRun.get(r.runId) ?? []).find((n) => n.pid !== f.pid && n.startedMs > f.at);
       if (next) {
         takeovers.push({ kind: f.kind, phase: f.phase, pid: f.pid!, runId: r.runId, ms: next.startedMs - f.at });
-        // A stopped holder killed soon after its SIGCONT (a mixed phase) had no time to report.
-        const killedAfter = kills.some((k) => k.pid === f.pid && k.at >= f.at && k.at <= f.endAt + 3000);
-        if (f.kind === 'stop' && !killedAfter) {
+        // A stopped holder hit by another fault soon after its SIGCONT (a mixed phase: killed, or
+        // its store refusing writes) had no chance to hear from the store that it was fenced.
+        const hitAfter = faults.some((k) => k !== f && k.pid === f.pid && k.at >= f.at && k.at <= f.endAt + 3000);
+        if (f.kind === 'stop' && !hitAfter) {
           fenced.expected++;
           if (leaseLost.has(`${f.pid}:${r.runId}`)) fenced.reported++;
           else fenced.missing.push(`${r.runId} held by ${f.pid}`);
