@@ -43,6 +43,8 @@ export interface ChaosTarget {
   /** Pids with a task started in the last 2 s and not finished (a run in flight). */
   runningPids(): Promise<number[]>;
   state(): Promise<StoreState>;
+  /** The store's runs and run history tables, whole, to study a failure after the server is gone. */
+  dumpRuns(): Promise<{ runs: unknown[]; history: unknown[] }>;
   close(): Promise<void>;
 }
 
@@ -82,6 +84,7 @@ export function sqliteTarget(dir: string): ChaosTarget {
       liveRuns: (db.prepare("SELECT COUNT(*) AS n FROM kairos_runs WHERE state IN ('pending', 'running')").get() as { n: number }).n,
       historyRows: (db.prepare('SELECT COUNT(*) AS n FROM kairos_run_history').get() as { n: number }).n,
     }),
+    dumpRuns: async () => ({ runs: db.prepare('SELECT * FROM kairos_runs').all(), history: db.prepare('SELECT * FROM kairos_run_history').all() }),
     close: async () => {
       db.close();
     },
@@ -114,6 +117,7 @@ export async function postgresTarget(server: TestPostgres): Promise<ChaosTarget>
       liveRuns: Number((await query<{ n: string }>("SELECT COUNT(*) AS n FROM kairos.runs WHERE state IN ('pending', 'running')"))[0]!.n),
       historyRows: Number((await query<{ n: string }>('SELECT COUNT(*) AS n FROM kairos.run_history'))[0]!.n),
     }),
+    dumpRuns: async () => ({ runs: await query('SELECT * FROM kairos.runs'), history: await query('SELECT * FROM kairos.run_history') }),
     close: async () => {},
   };
 }
