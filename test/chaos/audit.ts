@@ -173,8 +173,10 @@ export function audit({ config, rows, events, faults, window }: AuditInput): Aud
       const stop = stops.find((f) => f.pid === prev.pid && inFlightAt(prev, f.at));
       const lost = leaseLost.has(`${prev.pid}:${runId}`);
       const unrecorded = endNotRecorded.has(`${prev.pid}:${runId}`);
-      // One process starting a run twice has no excuse, whatever happened to it.
-      const reason: Duplicate['reason'] = prev.pid === r.pid ? 'unexplained'
+      // One process starting a run again is explained only by its having given the first try up
+      // (fenced, or unable to record its end within a lease): a try it still runs must never be
+      // started twice there.
+      const reason: Duplicate['reason'] = prev.pid === r.pid ? (lost ? 'leaseLost' : unrecorded ? 'endNotRecorded' : 'unexplained')
         : kill ? 'killed' : stop ? 'stopped' : lost ? 'leaseLost' : unrecorded ? 'endNotRecorded' : 'unexplained';
       const during = faults.filter((f) => f.at - 1000 <= r.startedMs && prev.startedMs <= f.endAt + 1000).map((f) => `${f.kind}(${f.pid ?? ''})`).join(',');
       const dup: Duplicate = {
