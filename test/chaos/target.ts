@@ -44,7 +44,7 @@ export interface ChaosTarget {
   runningPids(): Promise<number[]>;
   state(): Promise<StoreState>;
   /** The store's runs and run history tables, whole, to study a failure after the server is gone. */
-  dumpRuns(): Promise<{ runs: unknown[]; history: unknown[] }>;
+  dumpRuns(): Promise<{ runs: unknown[]; history: unknown[]; ledger: LedgerRow[] }>;
   close(): Promise<void>;
 }
 
@@ -84,7 +84,10 @@ export function sqliteTarget(dir: string): ChaosTarget {
       liveRuns: (db.prepare("SELECT COUNT(*) AS n FROM kairos_runs WHERE state IN ('pending', 'running')").get() as { n: number }).n,
       historyRows: (db.prepare('SELECT COUNT(*) AS n FROM kairos_run_history').get() as { n: number }).n,
     }),
-    dumpRuns: async () => ({ runs: db.prepare('SELECT * FROM kairos_runs').all(), history: db.prepare('SELECT * FROM kairos_run_history').all() }),
+    dumpRuns: async () => ({
+      runs: db.prepare('SELECT * FROM kairos_runs').all(), history: db.prepare('SELECT * FROM kairos_run_history').all(),
+      ledger: (db.prepare('SELECT * FROM chaos_ledger ORDER BY id').all() as RawRow[]).map(toRow),
+    }),
     close: async () => {
       db.close();
     },
@@ -117,7 +120,10 @@ export async function postgresTarget(server: TestPostgres): Promise<ChaosTarget>
       liveRuns: Number((await query<{ n: string }>("SELECT COUNT(*) AS n FROM kairos.runs WHERE state IN ('pending', 'running')"))[0]!.n),
       historyRows: Number((await query<{ n: string }>('SELECT COUNT(*) AS n FROM kairos.run_history'))[0]!.n),
     }),
-    dumpRuns: async () => ({ runs: await query('SELECT * FROM kairos.runs'), history: await query('SELECT * FROM kairos.run_history') }),
+    dumpRuns: async () => ({
+      runs: await query('SELECT * FROM kairos.runs'), history: await query('SELECT * FROM kairos.run_history'),
+      ledger: (await query<RawRow>('SELECT * FROM chaos_ledger ORDER BY id')).map(toRow),
+    }),
     close: async () => {},
   };
 }
