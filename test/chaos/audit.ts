@@ -173,8 +173,10 @@ export function audit({ config, rows, events, faults, window }: AuditInput): Aud
       const stop = stops.find((f) => f.pid === prev.pid && inFlightAt(prev, f.at));
       const lost = leaseLost.has(`${prev.pid}:${runId}`);
       const unrecorded = endNotRecorded.has(`${prev.pid}:${runId}`);
-      // One process starting a run twice has no excuse, whatever happened to it.
-      const reason: Duplicate['reason'] = prev.pid === r.pid ? 'unexplained'
+      // One process starting a run again is explained only by its having given the first try up
+      // (fenced, or unable to record its end within a lease): a try it still runs must never be
+      // started twice there.
+      const reason: Duplicate['reason'] = prev.pid === r.pid ? (lost ? 'leaseLost' : unrecorded ? 'endNotRecorded' : 'unexplained')
         : kill ? 'killed' : stop ? 'stopped' : lost ? 'leaseLost' : unrecorded ? 'endNotRecorded' : 'unexplained';
       const during = faults.filter((f) => f.at - 1000 <= r.startedMs && prev.startedMs <= f.endAt + 1000).map((f) => `${f.kind}(${f.pid ?? ''})`).join(',');
       const dup: Duplicate = {
@@ -196,9 +198,10 @@ export function audit({ config, rows, events, faults, window }: AuditInput): Aud
       const next = (byRun.get(r.runId) ?? []).find((n) => n.pid !== f.pid && n.startedMs > f.at);
       if (next) {
         takeovers.push({ kind: f.kind, phase: f.phase, pid: f.pid!, runId: r.runId, ms: next.startedMs - f.at });
-        // A stopped holder killed soon after its SIGCONT (a mixed phase) had no time to report.
-        const killedAfter = kills.some((k) => k.pid === f.pid && k.at >= f.at && k.at <= f.endAt + 3000);
-        if (f.kind === 'stop' && !killedAfter) {
+        // A stopped holder hit by another fault soon after its SIGCONT (a mixed phase: killed, or
+        // its store refusing writes) had no chance to hear from the store that it was fenced.
+        const hitAfter = faults.some((k) => k !== f && k.pid === f.pid && k.at >= f.at && k.at <= f.endAt + 3000);
+        if (f.kind === 'stop' && !hitAfter) {
           fenced.expected++;
           if (leaseLost.has(`${f.pid}:${r.runId}`)) fenced.reported++;
           else fenced.missing.push(`${r.runId} held by ${f.pid}`);

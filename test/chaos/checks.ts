@@ -63,6 +63,8 @@ export function summary(report: ChaosReport): Record<string, unknown> {
     fenced: `${a.fenced.reported}/${a.fenced.expected} (signal aborted in ${a.fenced.aborted})`,
     leaseLostReported: a.leaseLostReported,
     takeovers: ms.length,
+    /** The issue's goal: taken over within the lease + 1 s. */
+    takeoversWithinLeasePlus1s: ms.filter((m) => m <= report.leaseMs + 1000).length,
     takeoverMedianMs: median(ms),
     takeoverMaxMs: ms.length ? Math.max(...ms) : null,
     errorsLogged: a.errorsLogged,

@@ -112,9 +112,10 @@ let store;
 if (config.store === 'sqlite') {
   // Opened here (not by path) so that the read-only and full-disk faults can reach the connection.
   storeDb = new Database(config.target);
-  store = new SQLiteJobStore({ database: storeDb, leaseDuration: config.leaseMs });
+  // keepRuns: the whole run history stays, to study a failed run.
+  store = new SQLiteJobStore({ database: storeDb, leaseDuration: config.leaseMs, keepRuns: 100_000 });
 } else {
-  store = new PostgresJobStore({ connectionString: config.target }, { leaseDuration: config.leaseMs });
+  store = new PostgresJobStore({ connectionString: config.target }, { leaseDuration: config.leaseMs, keepRuns: 100_000 });
 }
 
 const logger = {

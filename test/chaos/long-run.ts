@@ -43,10 +43,11 @@ for (const store of stores) {
       log: (line) => console.log(`  [${store} +${Math.round((Date.now() - started) / 1000)} s] ${line}`),
     });
     await report.fleet.killAll();
-    await target.close();
     const { fleet: _fleet, ...plain } = report;
     reports.push(plain as ChaosReport);
     found[store] = failures(report, { takeoverBoundMs: 2 * LEASE_MS + 1000 });
+    if (found[store]!.length > 0) writeFileSync(path.join(dir, 'store-runs.json'), JSON.stringify(await target.dumpRuns(), (_k, v) => (typeof v === 'bigint' ? Number(v) : v), 1));
+    await target.close();
     console.log(JSON.stringify(summary(report), null, 2));
     if (found[store]!.length > 0) {
       // Everything the audit saw, beside the ledger and the events, to study the failure.

@@ -29,6 +29,8 @@ export interface ChaosOptions {
 
 export interface ChaosReport {
   store: 'sqlite' | 'postgres';
+  /** What the children were given (jobs, first fire time, date jobs): the audit's expectations. */
+  config: ChildConfig;
   seed: number;
   processes: number;
   /** Processes that ever ran (restarts included). */
@@ -113,6 +115,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport & { f
   return {
     fleet,
     store: target.store,
+    config,
     seed,
     processes,
     processesEver: fleet.all.size,

@@ -43,6 +43,8 @@ export interface ChaosTarget {
   /** Pids with a task started in the last 2 s and not finished (a run in flight). */
   runningPids(): Promise<number[]>;
   state(): Promise<StoreState>;
+  /** The store's runs and run history tables, whole, to study a failure after the server is gone. */
+  dumpRuns(): Promise<{ runs: unknown[]; history: unknown[]; ledger: LedgerRow[] }>;
   close(): Promise<void>;
 }
 
@@ -82,6 +84,10 @@ export function sqliteTarget(dir: string): ChaosTarget {
       liveRuns: (db.prepare("SELECT COUNT(*) AS n FROM kairos_runs WHERE state IN ('pending', 'running')").get() as { n: number }).n,
       historyRows: (db.prepare('SELECT COUNT(*) AS n FROM kairos_run_history').get() as { n: number }).n,
     }),
+    dumpRuns: async () => ({
+      runs: db.prepare('SELECT * FROM kairos_runs').all(), history: db.prepare('SELECT * FROM kairos_run_history').all(),
+      ledger: (db.prepare('SELECT * FROM chaos_ledger ORDER BY id').all() as RawRow[]).map(toRow),
+    }),
     close: async () => {
       db.close();
     },
@@ -113,6 +119,10 @@ export async function postgresTarget(server: TestPostgres): Promise<ChaosTarget>
       jobIds: (await query<{ id: string }>('SELECT id FROM kairos.jobs ORDER BY id')).map((r) => r.id),
       liveRuns: Number((await query<{ n: string }>("SELECT COUNT(*) AS n FROM kairos.runs WHERE state IN ('pending', 'running')"))[0]!.n),
       historyRows: Number((await query<{ n: string }>('SELECT COUNT(*) AS n FROM kairos.run_history'))[0]!.n),
+    }),
+    dumpRuns: async () => ({
+      runs: await query('SELECT * FROM kairos.runs'), history: await query('SELECT * FROM kairos.run_history'),
+      ledger: (await query<RawRow>('SELECT * FROM chaos_ledger ORDER BY id')).map(toRow),
     }),
     close: async () => {},
   };
