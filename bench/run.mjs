@@ -208,8 +208,9 @@ async function caseAdd() {
   addRow({
     case: `timers-${label}`, metric: 'active timer handles', lowerIsBetter: true, kairos: valueOf(k, (v) => v.timers),
     peers: peersOf((p) => withFallback(p, (v) => v.timers, 'count')),
-    target: '1 whatever the number of jobs',
-  }, (kv) => kv === 1);
+    // 0 is possible: the reading can fall while a wakeup is in progress (the timer is re-armed when it ends).
+    target: 'at most 1 whatever the number of jobs',
+  }, (kv) => kv <= 1);
 
   const big = 1_000_000 / scale;
   log(`case 1: ${big} jobs in the memory store, kairos`);

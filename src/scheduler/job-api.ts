@@ -7,11 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'eventemitter3';
 import type { Clock } from '../clock/clock.js';
-import { ConflictingIdError, JobLookupError, KairosRangeError, KairosTypeError, SchedulerStateError, SerializationError, TaskLookupError } from '../errors.js';
-import { assertJsonArgs } from '../stores/serialization.js';
+import { ConflictingIdError, JobLookupError, KairosTypeError, SchedulerStateError, SerializationError } from '../errors.js';
 import type { JobChanges, JobRecord, JobStore, Logger } from '../stores/job-store.js';
 import {
-  createTrigger,
   type CalendarIntervalTriggerOptions,
   type CronTriggerOptions,
   type DateTriggerOptions,
@@ -23,7 +21,6 @@ import { toDate } from '../units.js';
 import { safeEmit, type SchedulerEvents } from './events.js';
 import type { Job } from './job.js';
 import {
-  checkAddJobKeys,
   checkChangeKeys,
   resolveOptions,
   type AddJobOptions,
@@ -31,7 +28,8 @@ import {
   type ResolvedJobOptions,
 } from './options.js';
 import type { TaskRegistry } from './tasks.js';
-import { atIndex, writeJob, writeJobs, type JobSpec, type PreparedJob } from './write-jobs.js';
+import { atIndex, writeJob, writeJobs, type JobSpec } from './write-jobs.js';
+import { JobChecks } from './job-checks.js';
 import { checkKnownKeys, optionKeys } from '../options-check.js';
 import type { TriggerCache } from './trigger-cache.js';
 import { readRunHistory, resolveRunsQuery, type GetRunsQuery, type RunHistoryEntry } from './run-history.js';
@@ -70,29 +68,17 @@ interface PendingJob {
   replaceExisting: boolean;
 }
 
-function isTrigger(value: unknown): value is Trigger {
-  return typeof value === 'object' && value !== null && typeof (value as Trigger).getNextFireTime === 'function' && typeof (value as Trigger).toJSON === 'function';
-}
 
 /** The Scheduler's job methods. */
 export class JobApi {
   readonly #host: JobHost;
   /** Jobs added before `start()`, written to their stores at start. */
   readonly #pending = new Map<string, PendingJob>();
-  /**
-   * Ids of jobs added without one, in UUID form: the first 24 characters of a random UUID (~80
-   * random bits, drawn per scheduler), then a counter. Unique like random UUIDs across processes
-   * sharing a store, at a fraction of the cost of drawing one per job.
-   */
-  readonly #idBase = randomUUID().slice(0, 24);
-  #idSeq = 0;
-
-  #newId(): string {
-    return this.#idBase + (this.#idSeq++).toString(16).padStart(12, '0');
-  }
+  readonly #checks: JobChecks;
 
   constructor(host: JobHost) {
     this.#host = host;
+    this.#checks = new JobChecks(host);
   }
 
   // Typed by alias: `triggerArgs` is checked against that trigger's options, so
@@ -155,7 +141,7 @@ export class JobApi {
     options?: AddJobOptions,
   ): Promise<Job> {
     const host = this.#host;
-    const { record, store, storeName, replaceExisting, keepSchedule, built, triggerJson } = this.#prepare(task, trigger, triggerArgs, options);
+    const { record, store, storeName, replaceExisting, keepSchedule, built, triggerJson } = this.#checks.prepare(task, trigger, triggerArgs, options);
     const { id } = record;
     if (!host.isStarted()) {
       const previous = this.#pending.get(id);
@@ -191,7 +177,7 @@ export class JobApi {
         if (typeof spec !== 'object' || spec === null) throw new KairosTypeError('spec', spec, 'an object { task, trigger, triggerArgs?, options? }');
         checkKnownKeys(spec, SPEC_KEYS, 'spec');
         const { task, trigger, triggerArgs, options } = spec as JobSpec;
-        return this.#prepare(task, trigger, triggerArgs as object | string | undefined, options);
+        return this.#checks.prepare(task, trigger, triggerArgs as object | string | undefined, options);
       } catch (err) {
         throw atIndex(err, i);
       }
@@ -226,54 +212,10 @@ export class JobApi {
     return prepared.map((p, i) => this.#toJob(written[i]!, p.storeName, false, written[i]!.trigger === p.triggerJson ? p.built : undefined));
   }
 
-  /** `addJob`'s checks and resolution: the record to store, and where. Throws what addJob throws; writes nothing. */
-  #prepare(task: string | ((...args: never[]) => unknown), trigger: TriggerAlias | Trigger, triggerArgs: object | string | null | undefined, options: AddJobOptions | undefined): PreparedJob {
-    const host = this.#host;
-    if (isTrigger(trigger) && options === undefined && triggerArgs !== null && typeof triggerArgs === 'object') {
-      // addJob(fn, triggerObject, options): a Trigger takes no trigger arguments.
-      options = triggerArgs as AddJobOptions;
-      triggerArgs = undefined;
-    }
-    options ??= {};
-    if (typeof options !== 'object') throw new KairosTypeError('options', options, 'an object of job options');
-    checkAddJobKeys(options);
-    const { store, name: storeName } = this.#storeEntry(options.jobStore ?? 'default');
-    const id = options.id ?? this.#newId();
-    if (typeof id !== 'string' || id.length === 0) throw new KairosTypeError('options.id', id, 'a non-empty string');
-    if (options.name !== undefined && typeof options.name !== 'string') throw new KairosTypeError('options.name', options.name, 'a string');
-    const taskId = host.tasks.idFor(task, store.persistent, storeName, id);
-    if (host.tasks.get(taskId) === undefined) {
-      if (!store.persistent) throw new TaskLookupError(taskId, id);
-      host.logger.warn(`kairos: job "${id}" names task "${taskId}", which this process has not registered; another process may run it`, { jobId: id, taskId, jobStore: storeName });
-    }
-    const args = this.#checkArgs(options.args ?? [], store, storeName, id);
-    const resolved = resolveOptions(options, host.defaults);
-    this.#checkExecutor(options.executor ?? 'default');
-    const now = host.clock.now();
-    const built = this.#buildTrigger(trigger, triggerArgs).resolve({ timezone: host.timezone, now });
-    let nextRunTime: number | null;
-    if (options.nextRunTime === null) nextRunTime = null;
-    else if (options.nextRunTime !== undefined) nextRunTime = toDate(options.nextRunTime, 'options.nextRunTime').getTime();
-    else nextRunTime = built.getNextFireTime(null, now)?.getTime() ?? null;
-    const triggerJson = built.toJSON();
-    const record: JobRecord = {
-      id,
-      name: options.name ?? ((typeof task === 'function' && task.name) || taskId),
-      taskId,
-      trigger: triggerJson,
-      args,
-      nextRunTime,
-      exhausted: nextRunTime === null && options.nextRunTime !== null,
-      executor: options.executor ?? 'default',
-      ...resolved,
-    };
-    return { record, store, storeName, replaceExisting: options.replaceExisting ?? false, keepSchedule: options.nextRunTime === undefined, built, triggerJson };
-  }
-
   /** Writes the jobs added before `start()`. */
   async flushPending(): Promise<void> {
     for (const [id, { record, storeName, replaceExisting }] of this.#pending) {
-      const { store } = this.#storeEntry(storeName);
+      const { store } = this.#checks.storeEntry(storeName);
       await writeJob(store, record, replaceExisting, true);
       this.#pending.delete(id);
     }
@@ -290,7 +232,7 @@ export class JobApi {
     const out: Job[] = [];
     for (const p of this.#pending.values()) if (jobStore === undefined || p.storeName === jobStore) out.push(this.#toJob(p.record, p.storeName, true));
     if (this.#host.isStarted()) {
-      const entries = jobStore === undefined ? [...this.#host.stores.values()] : [this.#storeEntry(jobStore)];
+      const entries = jobStore === undefined ? [...this.#host.stores.values()] : [this.#checks.storeEntry(jobStore)];
       for (const { name, store } of entries) for (const r of await store.getJobs()) out.push(this.#toJob(r, name, false));
     }
     return out;
@@ -308,8 +250,8 @@ export class JobApi {
       if (typeof changes.name !== 'string') throw new KairosTypeError('changes.name', changes.name, 'a string');
       update.name = changes.name;
     }
-    if (changes.args !== undefined) update.args = this.#checkArgs(changes.args, this.#storeEntry(storeName).store, storeName, id);
-    if (changes.executor !== undefined) update.executor = this.#checkExecutor(changes.executor);
+    if (changes.args !== undefined) update.args = this.#checks.checkArgs(changes.args, this.#checks.storeEntry(storeName).store, storeName, id);
+    if (changes.executor !== undefined) update.executor = this.#checks.checkExecutor(changes.executor);
     if (changes.nextRunTime !== undefined) update.nextRunTime = changes.nextRunTime === null ? null : toDate(changes.nextRunTime, 'changes.nextRunTime').getTime();
     return this.#update(found, update, false);
   }
@@ -345,7 +287,7 @@ export class JobApi {
     const found = await this.#find(id, true);
     await this.#host.releaseHeld(id);
     const now = this.#host.clock.now();
-    const built = this.#buildTrigger(trigger, triggerArgs).resolve({ timezone: this.#host.timezone, now });
+    const built = this.#checks.buildTrigger(trigger, triggerArgs).resolve({ timezone: this.#host.timezone, now });
     const next = built.getNextFireTime(null, now)?.getTime() ?? null;
     return this.#update(found, { trigger: built.toJSON(), nextRunTime: next, exhausted: next === null }, true);
   }
@@ -368,7 +310,7 @@ export class JobApi {
     const found = await this.#find(id, true);
     await this.#host.releaseHeld(id);
     if (found.pending) this.#pending.delete(id);
-    else await this.#storeEntry(found.storeName).store.removeJob(id);
+    else await this.#checks.storeEntry(found.storeName).store.removeJob(id);
     safeEmit(this.#host.emitter, this.#host.logger, 'jobRemoved', { jobId: id, jobStore: found.storeName });
   }
 
@@ -377,7 +319,7 @@ export class JobApi {
     const jobs = await this.getJobs(jobStore === undefined ? {} : { jobStore });
     for (const [id, p] of this.#pending) if (jobStore === undefined || p.storeName === jobStore) this.#pending.delete(id);
     if (this.#host.isStarted()) {
-      const entries = jobStore === undefined ? [...this.#host.stores.values()] : [this.#storeEntry(jobStore)];
+      const entries = jobStore === undefined ? [...this.#host.stores.values()] : [this.#checks.storeEntry(jobStore)];
       for (const { store } of entries) await store.removeAllJobs();
     }
     for (const job of jobs) safeEmit(this.#host.emitter, this.#host.logger, 'jobRemoved', { jobId: job.id, jobStore: job.jobStore });
@@ -388,7 +330,7 @@ export class JobApi {
     const found = await this.#find(id, true);
     if (found.pending) throw new SchedulerStateError(`job "${id}" waits for start(); start the scheduler before runJob`);
     const now = this.#host.clock.now().getTime();
-    const { store } = this.#storeEntry(found.storeName);
+    const { store } = this.#checks.storeEntry(found.storeName);
     await store.addRun(id, { runId: `${id}@manual:${randomUUID()}`, scheduledRunTime: now, notBefore: now, manual: true });
     this.#host.scheduleChanged(now);
   }
@@ -408,7 +350,7 @@ export class JobApi {
    */
   async getRuns(query: GetRunsQuery = {}): Promise<RunHistoryEntry[]> {
     const resolved = resolveRunsQuery(query);
-    const stores = resolved.jobStore === undefined ? [...this.#host.stores.values()] : [this.#storeEntry(resolved.jobStore)];
+    const stores = resolved.jobStore === undefined ? [...this.#host.stores.values()] : [this.#checks.storeEntry(resolved.jobStore)];
     if (!this.#host.isStarted()) throw new SchedulerStateError('the job stores are not open; call start() before getRuns (or read them with a JobClient)');
     await this.#host.flushHistory();
     return readRunHistory(stores, resolved);
@@ -422,7 +364,7 @@ export class JobApi {
       record = { ...found.record, ...changes };
       this.#pending.get(record.id)!.record = record;
     } else {
-      record = await this.#storeEntry(storeName).store.updateJob(found.record.id, changes, { cancelPendingRuns });
+      record = await this.#checks.storeEntry(storeName).store.updateJob(found.record.id, changes, { cancelPendingRuns });
     }
     safeEmit(this.#host.emitter, this.#host.logger, 'jobModified', { jobId: record.id, jobStore: storeName });
     this.#host.scheduleChanged(record.nextRunTime);
@@ -444,34 +386,6 @@ export class JobApi {
     }
     if (required) throw new JobLookupError(id);
     return null;
-  }
-
-  #storeEntry(name: string): { name: string; store: JobStore } {
-    const entry = this.#host.stores.get(name);
-    if (!entry) throw new KairosRangeError('jobStore', name, `the name of a configured job store (${[...this.#host.stores.keys()].join(', ')})`);
-    return entry;
-  }
-
-  #checkExecutor(name: string): string {
-    const names = this.#host.executorNames;
-    if (names === null) {
-      if (typeof name !== 'string' || name === '') throw new KairosTypeError('executor', name, 'the name of an executor');
-    } else if (!names.includes(name)) {
-      throw new KairosRangeError('executor', name, `the name of a configured executor (${names.join(', ')})`);
-    }
-    return name;
-  }
-
-  #checkArgs(args: unknown, store: JobStore, storeName: string, id: string): unknown[] {
-    if (!Array.isArray(args)) throw new KairosTypeError('args', args, 'an array of arguments for the task');
-    if (store.persistent) assertJsonArgs(args, id, storeName);
-    return args;
-  }
-
-  #buildTrigger(trigger: unknown, args: unknown): Trigger {
-    if (isTrigger(trigger)) return trigger;
-    if (typeof trigger === 'string') return createTrigger(trigger as TriggerAlias, (args ?? {}) as object | string);
-    throw new KairosTypeError('trigger', trigger, "a Trigger, or one of 'date', 'interval', 'cron', 'calendarinterval' with its arguments");
   }
 
   #toJob(record: JobRecord, storeName: string, pending: boolean, trigger?: Trigger): Job {

@@ -12,6 +12,8 @@
 export const SLICE_MS = 0.5;
 /** A slice does at least this much, so that a handful of runs due together start in one pass. */
 const MIN_PER_SLICE = 8;
+/** Most items of a slice before anything is learnt about their cost. */
+const FIRST_SLICE = 32;
 
 const turn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -29,6 +31,11 @@ export class Pacer<T> {
   #active = false;
   /** The share of a slice's block spent in the slice itself (the rest in its microtasks). */
   #share = 0.5;
+  /**
+   * Most items a slice takes: learnt from the last slices' whole block per item, since an item
+   * can be cheap in the slice and costly in the microtasks it sets off (resolving a promise).
+   */
+  #perSlice = FIRST_SLICE;
 
   /** @param start does one item's work; what it throws is its own to report (the queue goes on). */
   constructor(start: (item: T) => void) {
@@ -79,7 +86,7 @@ export class Pacer<T> {
         const start = performance.now();
         const budget = SLICE_MS * this.#share;
         let done = 0;
-        while (this.#head < this.#queue.length && (done < MIN_PER_SLICE || performance.now() - start < budget)) {
+        while (this.#head < this.#queue.length && (done < MIN_PER_SLICE || (done < this.#perSlice && performance.now() - start < budget))) {
           const item = this.#queue[this.#head]!;
           this.#queue[this.#head++] = undefined as unknown as T;
           done++;
@@ -94,7 +101,10 @@ export class Pacer<T> {
         // The first slice ran in the caller's turn: wait for a turn of our own before measuring.
         await turn();
         const block = performance.now() - start;
-        if (!first && block > 0) this.#share = Math.min(0.9, Math.max(0.1, (sliceEnd - start) / block));
+        if (!first && block > 0) {
+          this.#share = Math.min(0.9, Math.max(0.1, (sliceEnd - start) / block));
+          this.#perSlice = Math.max(MIN_PER_SLICE, Math.floor((SLICE_MS * done) / block));
+        }
         first = false;
       }
     } finally {

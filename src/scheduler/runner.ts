@@ -65,6 +65,8 @@ export class Runner {
   /** Claimed runs waiting for their `notBefore`, earliest first. */
   readonly #held = new HeldRuns();
   /** Due runs are started through it, in slices, so that a thousand never hold the thread at once. */
+  /** Runs that ended go on (write their outcome) through it, in slices like the starts. */
+  readonly #endings = new Pacer<() => void>((goOn) => goOn());
   readonly #pacer = new Pacer<HeldRun>((h) => (h.launch ?? this.#prepare(h.storeName, h.store, h.claimed, h.claimedAt))());
 
   constructor(context: RunnerContext) {
@@ -215,8 +217,10 @@ export class Runner {
       // The try's history entry, timed when the task ended (not when the store took the outcome).
       const endedAt = entry0();
       // Runs due together start first; their endings are written after (a synchronous task ends
-      // within its own slice, and writing its end there would slow the start of the others).
+      // within its own slice, and writing its end there would slow the start of the others),
+      // and in slices too: a thousand endings at once would hold the thread as long as starting them.
       if (this.#pacer.pending > 0) await this.#pacer.idle();
+      await new Promise<void>((resolve) => this.#endings.add([resolve]));
       if (!failed) {
         const stored = await finishAndRecord({ status: 'succeeded' }, { ...endedAt, outcome: 'succeeded', error: null, result });
         if (stored instanceof LeaseLostError) {
