@@ -355,8 +355,15 @@ export class JobApi {
       const existing = await store.getJob(record.id);
       if (existing) {
         if (keepSchedule && sameTrigger(existing.trigger, record.trigger)) {
-          // An upsert at every deploy must neither repeat nor skip a run.
-          record = { ...record, trigger: existing.trigger, nextRunTime: existing.nextRunTime, exhausted: existing.exhausted };
+          // An upsert at every deploy must neither repeat nor skip a run: only the other fields
+          // change. Never nextRunTime, not even to the value just read: another scheduler may plan
+          // the job in between, and putting its old fire time back would run that time twice.
+          const { id, trigger: _trigger, nextRunTime: _next, exhausted: _exhausted, ...fields } = record;
+          try {
+            return await store.updateJob(id, fields);
+          } catch (err) {
+            if (!(err instanceof JobLookupError)) throw err; // removed meanwhile: added afresh below
+          }
         } else {
           cancelPendingRuns = true;
         }
