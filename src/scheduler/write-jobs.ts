@@ -4,7 +4,8 @@
  * every deploy must neither repeat nor skip a run), a changed one cancels its pending runs.
  * @module
  */
-import type { JobRecord, JobStore, NewJob } from '../stores/job-store.js';
+import { JobLookupError } from '../errors.js';
+import type { JobChanges, JobRecord, JobStore, NewJob } from '../stores/job-store.js';
 import type {
   CalendarIntervalTriggerOptions,
   CronTriggerOptions,
@@ -51,30 +52,54 @@ function canonical(value: unknown): string {
 const sameTrigger = (a: SerializedTrigger, b: SerializedTrigger): boolean => a.kind === b.kind && canonical(a.options) === canonical(b.options);
 
 /**
- * The record to write over `existing` (a replaceExisting upsert): an unchanged trigger keeps its
- * schedule; `cancel` says whether the job's pending runs go (its trigger changed).
+ * What a `replaceExisting` upsert of `record` does over `existing`: an unchanged trigger keeps the
+ * stored schedule by updating only the other fields (`update`: never nextRunTime, not even to the
+ * value just read, since another scheduler may plan the job in between, and putting its old fire
+ * time back would run that time twice); otherwise the record is written whole, and `cancel` says
+ * whether the job's pending runs go (its trigger changed).
  */
-function upsert(record: JobRecord, existing: JobRecord | null, keepSchedule: boolean): { record: JobRecord; cancel: boolean } {
-  if (existing === null) return { record, cancel: false };
+type Upsert = { kind: 'update'; fields: JobChanges } | { kind: 'write'; cancel: boolean };
+
+function upsert(record: JobRecord, existing: JobRecord | null, keepSchedule: boolean): Upsert {
+  if (existing === null) return { kind: 'write', cancel: false };
   if (keepSchedule && sameTrigger(existing.trigger, record.trigger)) {
-    return { record: { ...record, trigger: existing.trigger, nextRunTime: existing.nextRunTime, exhausted: existing.exhausted }, cancel: false };
+    const { id: _id, trigger: _trigger, nextRunTime: _next, exhausted: _exhausted, ...fields } = record;
+    return { kind: 'update', fields };
   }
-  return { record, cancel: true };
+  return { kind: 'write', cancel: true };
 }
 
-/** Writes one job (`addJob`); returns the record as written. */
+/** Updates a job's fields for an upsert; `null` when the job was removed meanwhile (then it is added afresh). */
+async function updateFields(store: JobStore, id: string, fields: JobChanges): Promise<JobRecord | null> {
+  try {
+    return await store.updateJob(id, fields);
+  } catch (err) {
+    if (err instanceof JobLookupError) return null;
+    throw err;
+  }
+}
+
+/** Writes one job (`addJob`); returns the record as stored. */
 export async function writeJob(store: JobStore, record: JobRecord, replaceExisting: boolean, keepSchedule: boolean): Promise<JobRecord> {
   let cancel = false;
-  if (replaceExisting) ({ record, cancel } = upsert(record, await store.getJob(record.id), keepSchedule));
+  if (replaceExisting) {
+    const plan = upsert(record, await store.getJob(record.id), keepSchedule);
+    if (plan.kind === 'update') {
+      const updated = await updateFields(store, record.id, plan.fields);
+      if (updated) return updated;
+    } else cancel = plan.cancel;
+  }
   await store.addJob(record, { replaceExisting });
   if (cancel) await store.updateJob(record.id, {}, { cancelPendingRuns: true });
   return record;
 }
 
 /**
- * Writes many jobs, all or none: per store in one `JobStore.addJobs` (or `addJob` after `addJob`
- * for a store without it, undone with `removeJob` when one fails); when a later store fails, the
- * jobs written to the earlier ones are removed again. Returns the records as written, in order.
+ * Writes many jobs, all new ones or none: per store in one `JobStore.addJobs` (or `addJob` after
+ * `addJob` for a store without it, undone with `removeJob` when one fails); when a later store
+ * fails, the jobs written to the earlier ones are removed again. Upserts of an unchanged trigger
+ * update the stored jobs' other fields after their store's write (as `addJob` does; such an
+ * update, already made, stays when a later store fails). Returns the records as stored, in order.
  */
 export async function writeJobs(jobs: readonly PreparedJob[]): Promise<JobRecord[]> {
   const written = jobs.map((j) => j.record);
@@ -88,31 +113,28 @@ export async function writeJobs(jobs: readonly PreparedJob[]): Promise<JobRecord
   const done: Array<{ store: JobStore; ids: string[] }> = [];
   try {
     for (const [store, indices] of byStore) {
+      const whole: number[] = [];
+      const updates: Array<{ i: number; fields: JobChanges }> = [];
       for (const i of indices) {
         const job = jobs[i]!;
-        if (!job.replaceExisting) continue;
-        const { record, cancel } = upsert(job.record, await store.getJob(job.record.id), job.keepSchedule);
-        written[i] = record;
-        if (cancel) cancels.push({ store, id: record.id });
-      }
-      const entries: NewJob[] = indices.map((i) => ({ job: written[i]!, replaceExisting: jobs[i]!.replaceExisting }));
-      // Only jobs that were not there before may be removed when undoing.
-      const fresh = indices.filter((i) => !jobs[i]!.replaceExisting).map((i) => jobs[i]!.record.id);
-      if (store.addJobs) {
-        await store.addJobs(entries);
-      } else {
-        const added: string[] = [];
-        try {
-          for (const e of entries) {
-            await store.addJob(e.job, { replaceExisting: e.replaceExisting });
-            if (!e.replaceExisting) added.push(e.job.id);
-          }
-        } catch (err) {
-          await removeAll(store, added);
-          throw err;
+        const plan: Upsert = job.replaceExisting ? upsert(job.record, await store.getJob(job.record.id), job.keepSchedule) : { kind: 'write', cancel: false };
+        if (plan.kind === 'update') updates.push({ i, fields: plan.fields });
+        else {
+          whole.push(i);
+          if (plan.cancel) cancels.push({ store, id: job.record.id });
         }
       }
+      const entries: NewJob[] = whole.map((i) => ({ job: written[i]!, replaceExisting: jobs[i]!.replaceExisting }));
+      // Only jobs that were not there before may be removed when undoing.
+      const fresh = whole.filter((i) => !jobs[i]!.replaceExisting).map((i) => jobs[i]!.record.id);
+      if (entries.length > 0) await insertAll(store, entries);
       done.push({ store, ids: fresh });
+      for (const { i, fields } of updates) {
+        const job = jobs[i]!;
+        const updated = await updateFields(store, job.record.id, fields);
+        if (updated) written[i] = updated;
+        else await store.addJob(job.record, { replaceExisting: true });
+      }
     }
   } catch (err) {
     for (const { store, ids } of done) await removeAll(store, ids);
@@ -120,6 +142,21 @@ export async function writeJobs(jobs: readonly PreparedJob[]): Promise<JobRecord
   }
   for (const { store, id } of cancels) await store.updateJob(id, {}, { cancelPendingRuns: true });
   return written;
+}
+
+/** One store's share of `addJobs`: its `addJobs`, or `addJob` one by one, undone when one fails. */
+async function insertAll(store: JobStore, entries: NewJob[]): Promise<void> {
+  if (store.addJobs) return store.addJobs(entries);
+  const added: string[] = [];
+  try {
+    for (const e of entries) {
+      await store.addJob(e.job, { replaceExisting: e.replaceExisting });
+      if (!e.replaceExisting) added.push(e.job.id);
+    }
+  } catch (err) {
+    await removeAll(store, added);
+    throw err;
+  }
 }
 
 async function removeAll(store: JobStore, ids: readonly string[]): Promise<void> {

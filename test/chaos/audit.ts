@@ -195,7 +195,10 @@ export function audit({ config, rows, events, faults, window }: AuditInput): Aud
   const fenced: AuditReport['fenced'] = { expected: 0, reported: 0, aborted: 0, missing: [] };
   for (const f of [...kills, ...stops]) {
     for (const r of rows.filter((x) => x.pid === f.pid && x.startedMs <= f.at && (x.finishedMs === null || x.finishedMs >= f.at))) {
-      const next = (byRun.get(r.runId) ?? []).find((n) => n.pid !== f.pid && n.startedMs > f.at);
+      const others = (byRun.get(r.runId) ?? []).filter((n) => n.pid !== f.pid && n.attempt > r.attempt);
+      // Taken over already, after an earlier fault on the same holder (stopped, later killed).
+      if (others.some((n) => n.startedMs <= f.at)) continue;
+      const next = others.find((n) => n.startedMs > f.at);
       if (next) {
         takeovers.push({ kind: f.kind, phase: f.phase, pid: f.pid!, runId: r.runId, ms: next.startedMs - f.at });
         // A stopped holder hit by another fault soon after its SIGCONT (a mixed phase: killed, or

@@ -111,4 +111,37 @@ describe('Scheduler.addJobs', () => {
     const [changed] = await scheduler.addJobs([{ ...spec, triggerArgs: { minutes: 5 } }]);
     expect(changed!.nextRunTime!.toISOString()).toBe(at('00:06:30'));
   });
+
+  it('replaceExisting of an unchanged trigger never puts back a fire time another scheduler planned meanwhile, and re-adds a job removed meanwhile', async () => {
+    // Between addJobs' read of a job and its write, another scheduler plans 'a' (its nextRunTime
+    // moves on: that fire time ran) and removes 'gone'.
+    let meddle = false;
+    class Meddled extends MemoryJobStore {
+      override async getJob(id: string) {
+        const job = await super.getJob(id);
+        if (meddle && id === 'a') await super.updateJob(id, { nextRunTime: Date.parse(at('00:10:00')) });
+        if (meddle && id === 'gone') await super.removeJob(id);
+        return job;
+      }
+    }
+    const { scheduler } = fakeSetup({ jobStores: { default: new Meddled() } });
+    await scheduler.start();
+    await scheduler.addJob(() => {}, 'interval', { minutes: 1 }, { id: 'a', name: 'before' });
+    await scheduler.addJob(() => {}, 'interval', { minutes: 1 }, { id: 'gone' });
+    meddle = true;
+    const jobs = await scheduler.addJobs([
+      { task: () => {}, trigger: 'interval', triggerArgs: { minutes: 1 }, options: { id: 'a', name: 'after', replaceExisting: true } },
+      { task: () => {}, trigger: 'interval', triggerArgs: { minutes: 1 }, options: { id: 'gone', replaceExisting: true } },
+      { task: () => {}, trigger: 'interval', triggerArgs: { minutes: 1 }, options: { id: 'new' } },
+    ]);
+    meddle = false;
+    expect(jobs.map((j) => [j.id, j.name, j.nextRunTime?.toISOString()])).toEqual([
+      ['a', 'after', at('00:10:00')],
+      ['gone', expect.any(String), at('00:01:00')],
+      ['new', expect.any(String), at('00:01:00')],
+    ]);
+    const a = (await scheduler.getJob('a'))!;
+    expect([a.name, a.nextRunTime?.toISOString()]).toEqual(['after', at('00:10:00')]);
+    expect((await scheduler.getJobs()).map((j) => j.id).sort()).toEqual(['a', 'gone', 'new']);
+  });
 });

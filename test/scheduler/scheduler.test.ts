@@ -152,6 +152,35 @@ describe('Scheduler: the job API end to end on a FakeClock', () => {
     expect((await scheduler.getJob('j'))!.name).not.toBe('5');
   });
 
+  it('replaceExisting with the trigger unchanged never puts back a fire time another scheduler planned meanwhile (issue 16: the chaos run on PostgreSQL ran one fire time twice after a restart)', async () => {
+    // Another scheduler plans the job between this one's read of it and its write: the store's
+    // nextRunTime moves on, and the re-add must leave it there (the old one ran already).
+    let plannedElsewhere: number | null = null;
+    class PlannedMeanwhile extends MemoryJobStore {
+      override async getJob(id: string) {
+        const job = await super.getJob(id);
+        if (job && plannedElsewhere !== null) await super.updateJob(id, { nextRunTime: plannedElsewhere });
+        return job;
+      }
+    }
+    const store = new PlannedMeanwhile();
+    const { scheduler } = fakeSetup({ jobStores: { default: store } });
+    scheduler.registerTask('t', () => {});
+    await scheduler.start();
+    const first = await scheduler.addJob('t', 'cron', '*/5 * * * *', { id: 'j', name: 'before' });
+    expect(iso(first.nextRunTime)).toBe(at('00:00:00'));
+    plannedElsewhere = Date.parse(at('00:10:00'));
+    const again = await scheduler.addJob('t', 'cron', '*/5 * * * *', { id: 'j', name: 'after', replaceExisting: true });
+    plannedElsewhere = null;
+    const stored = (await scheduler.getJob('j'))!;
+    expect(iso(stored.nextRunTime)).toBe(at('00:10:00'));
+    expect(iso(again.nextRunTime)).toBe(at('00:10:00'));
+    expect(stored.name).toBe('after'); // the other fields are updated
+    // A changed trigger is still computed afresh from now.
+    const changed = await scheduler.addJob('t', 'cron', '2-59/7 * * * *', { id: 'j', replaceExisting: true });
+    expect(iso(changed.nextRunTime)).toBe(at('00:02:00'));
+  });
+
   it('addJob(fn, triggerObject, options) takes the options in the third place', async () => {
     const { scheduler } = fakeSetup();
     await scheduler.start();
