@@ -149,7 +149,10 @@ export function audit({ config, rows, events, faults, window }: AuditInput): Aud
   // Duplicates, each explained by a fault on its first holder or not at all.
   const kills = faults.filter((f) => f.kind === 'kill');
   const stops = faults.filter((f) => f.kind === 'stop');
-  const inFlightAt = (r: LedgerRow, at: number): boolean => r.startedMs <= at && (r.finishedMs === null || r.finishedMs >= at - 1000);
+  // In flight includes recording the end, which the runner retries for up to a lease after the
+  // task returned (the database may be down meanwhile).
+  const recordingMs = config.leaseMs + 1000;
+  const inFlightAt = (r: LedgerRow, at: number): boolean => r.startedMs <= at && (r.finishedMs === null || r.finishedMs >= at - recordingMs);
   const byRun = new Map<string, LedgerRow[]>();
   for (const r of rows) byRun.set(r.runId, [...(byRun.get(r.runId) ?? []), r]);
   const duplicates: AuditReport['duplicates'] = { explained: [], unexplained: [] };

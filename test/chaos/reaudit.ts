@@ -3,7 +3,7 @@
  * report.json, the events files and the ledger (fleet.sqlite, for a SQLite run), prints the
  * failures and the figures. For studying a failure, or a change to the audit, on the same data.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { audit, readEvents } from './audit.js';
@@ -21,11 +21,13 @@ const config: ChildConfig = report.config ?? {
   store: report.store, target: '', dir, leaseMs: report.leaseMs, graceMs: 2 * report.leaseMs + 2000, startMs: window.from, jobs: DEFAULT_JOBS,
   dateJobs: Array.from({ length: Math.ceil((window.to - window.from) / 1000) + 1 }, (_, i) => window.from + 500 + i * 1000),
 };
-const db = new Database(path.join(dir, 'fleet.sqlite'), { readonly: true });
-const rows = (db.prepare('SELECT * FROM chaos_ledger ORDER BY id').all() as Array<Record<string, number | string | null>>).map((r): LedgerRow => ({
-  id: Number(r.id), jobId: String(r.job_id), runId: String(r.run_id), scheduledMs: Number(r.scheduled_ms), attempt: Number(r.attempt), pid: Number(r.pid),
-  startedMs: Number(r.started_ms), finishedMs: r.finished_ms === null ? null : Number(r.finished_ms), outcome: r.outcome === null ? null : String(r.outcome),
-}));
+// The ledger: in the SQLite file, or (PostgreSQL, whose server is gone) in store-runs.json.
+const rows = existsSync(path.join(dir, 'fleet.sqlite'))
+  ? (new Database(path.join(dir, 'fleet.sqlite'), { readonly: true }).prepare('SELECT * FROM chaos_ledger ORDER BY id').all() as Array<Record<string, number | string | null>>).map((r): LedgerRow => ({
+    id: Number(r.id), jobId: String(r.job_id), runId: String(r.run_id), scheduledMs: Number(r.scheduled_ms), attempt: Number(r.attempt), pid: Number(r.pid),
+    startedMs: Number(r.started_ms), finishedMs: r.finished_ms === null ? null : Number(r.finished_ms), outcome: r.outcome === null ? null : String(r.outcome),
+  }))
+  : (JSON.parse(readFileSync(path.join(dir, 'store-runs.json'), 'utf8')) as { ledger: LedgerRow[] }).ledger;
 const again: ChaosReport = { ...report, config, audit: audit({ config, rows, events: readEvents(dir), faults: report.faults, window }) };
 console.log(JSON.stringify(summary(again), null, 2));
 console.log(failures(again, { takeoverBoundMs: 2 * report.leaseMs + 1000 }).join('\n') || 'no failure');
