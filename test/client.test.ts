@@ -39,7 +39,8 @@ describe('JobClient', () => {
     await c.close(); // idempotent
     await expect(c.pauseJob('nightly')).rejects.toBeInstanceOf(SchedulerStateError);
     await c.open(); // a closed client opens again
-    expect((await c.getJobs()).map((j) => j.id)).toEqual(['hourly', 'nightly']);
+    // (sorted: getJobs orders by next run time, and 03:00 comes before now + 1 h between 02:00 and 03:00 UTC)
+    expect((await c.getJobs()).map((j) => j.id).sort()).toEqual(['hourly', 'nightly']);
     await c.close();
   });
 
