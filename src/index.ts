@@ -9,7 +9,7 @@ export type { GetRunsQuery, RunHistoryEntry } from './scheduler/run-history.js';
 export type { RunError, RunHistoryOptions, RunHistoryOutcome, RunHistoryQuery, RunHistoryRecord, StoredRunHistoryRecord, HistoryPosition } from './stores/history.js';
 export { JobClient } from './client.js';
 export type { JobClientOptions } from './client.js';
-export type { JobSpec, TriggerAlias } from './scheduler/job-api.js';
+export type { JobSpec, JobTask, TriggerAlias } from './scheduler/job-api.js';
 export type { Job } from './scheduler/job.js';
 export type { AddJobOptions, JobChangesInput, JobDefaults, RetryOptions } from './scheduler/options.js';
 export type { JobEvent, JobMissedEvent, SchedulerEvent, SchedulerEventName, SchedulerEvents } from './scheduler/events.js';

@@ -28,13 +28,13 @@ import {
   type ResolvedJobOptions,
 } from './options.js';
 import type { TaskRegistry } from './tasks.js';
-import { atIndex, writeJob, writeJobs, type JobSpec } from './write-jobs.js';
+import { atIndex, writeJob, writeJobs, type JobSpec, type JobTask } from './write-jobs.js';
 import { JobChecks } from './job-checks.js';
 import { checkKnownKeys, optionKeys } from '../options-check.js';
 import type { TriggerCache } from './trigger-cache.js';
 import { readRunHistory, resolveRunsQuery, type GetRunsQuery, type RunHistoryEntry } from './run-history.js';
 
-export type { TriggerAlias, JobSpec };
+export type { TriggerAlias, JobSpec, JobTask };
 
 const SPEC_KEYS = optionKeys<JobSpec>()(['task', 'trigger', 'triggerArgs', 'options']);
 

@@ -15,18 +15,19 @@ import type {
 import type { SerializedTrigger, Trigger } from '../triggers/trigger.js';
 import type { AddJobOptions } from './options.js';
 
-type Task = string | ((...args: never[]) => unknown);
+/** A job's task as `addJob` takes it: the id of a registered task, or a function (memory store only). */
+export type JobTask = string | ((...args: never[]) => unknown);
 
 /**
  * One job of `addJobs`: the arguments of `addJob` as named fields, typed by trigger alias as
  * `addJob` is (a Trigger object takes no `triggerArgs`).
  */
 export type JobSpec =
-  | { task: Task; trigger: 'cron'; triggerArgs: CronTriggerOptions | string; options?: AddJobOptions }
-  | { task: Task; trigger: 'interval'; triggerArgs: IntervalTriggerOptions; options?: AddJobOptions }
-  | { task: Task; trigger: 'date'; triggerArgs: DateTriggerOptions; options?: AddJobOptions }
-  | { task: Task; trigger: 'calendarinterval'; triggerArgs: CalendarIntervalTriggerOptions; options?: AddJobOptions }
-  | { task: Task; trigger: Trigger; triggerArgs?: undefined; options?: AddJobOptions };
+  | { task: JobTask; trigger: 'cron'; triggerArgs: CronTriggerOptions | string; options?: AddJobOptions }
+  | { task: JobTask; trigger: 'interval'; triggerArgs: IntervalTriggerOptions; options?: AddJobOptions }
+  | { task: JobTask; trigger: 'date'; triggerArgs: DateTriggerOptions; options?: AddJobOptions }
+  | { task: JobTask; trigger: 'calendarinterval'; triggerArgs: CalendarIntervalTriggerOptions; options?: AddJobOptions }
+  | { task: JobTask; trigger: Trigger; triggerArgs?: undefined; options?: AddJobOptions };
 
 /** A job checked and resolved by the job API, ready to write. */
 export interface PreparedJob {
