@@ -375,13 +375,27 @@ function capped(text: string): string {
   return text.length <= QUOTE_LIMIT ? text : `${text.slice(0, QUOTE_LIMIT)}… (${text.length} characters)`;
 }
 
+/**
+ * A string as JSON, cut at QUOTE_LIMIT characters of the quoted text, not of the string: escapes
+ * (a NUL is six characters, `\u0000`) count, and none is cut in half.
+ */
+function quoteString(value: string): string {
+  const whole = JSON.stringify(value);
+  if (whole.length <= QUOTE_LIMIT + 2) return whole;
+  let shown = '';
+  for (const ch of value) {
+    const escaped = JSON.stringify(ch).slice(1, -1);
+    if (shown.length + escaped.length > QUOTE_LIMIT) break;
+    shown += escaped;
+  }
+  return `"${shown}…" (${value.length} characters)`;
+}
+
 /** JSON that shows bigints (`12n`) instead of throwing on them. */
 const showBigInt = (_key: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}n` : v);
 
 function describeUnsafe(value: unknown): string {
-  if (typeof value === 'string') {
-    return value.length <= QUOTE_LIMIT ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, QUOTE_LIMIT)).slice(0, -1)}…" (${value.length} characters)`;
-  }
+  if (typeof value === 'string') return quoteString(value);
   if (typeof value === 'bigint') return capped(`${value}n (bigint)`);
   if (typeof value === 'function') return `a function`;
   if (value instanceof Date) return `Date(${Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString()})`;

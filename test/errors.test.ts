@@ -98,6 +98,11 @@ describe('the error classes', () => {
     expect(long.length).toBeLessThan(400);
     expect(long).toContain('(100000 characters)');
     expect(new kairos.KairosTypeError('f', { a: 'y'.repeat(5000) }, 'x').message.length).toBeLessThan(400);
+    // Escapes count: 5,000 NULs quote as at most ~200 characters of \u0000s, none cut in half.
+    const nuls = new kairos.KairosTypeError('f', '\u0000'.repeat(5000), 'x').message;
+    expect(nuls.length).toBeLessThan(400);
+    expect(nuls).toMatch(/received "(\\u0000)+…" \(5000 characters\)$/);
+    expect(new kairos.KairosTypeError('f', 'short', 'x').message).toBe('f: expected x, received "short"');
     expect(new kairos.KairosTypeError('f', 10n ** 500n, 'x').message.length).toBeLessThan(400);
     // A hint quoting part of the value is capped too (a cron field of 100 kB quoted itself whole).
     expect(() => new kairos.CronTrigger({ minute: 'x'.repeat(100_000) })).toThrow(expect.objectContaining({ field: 'minute', message: expect.stringMatching(/^.{0,1000}$/s) }));
