@@ -41,19 +41,29 @@ function record(i, nextRunTime) {
   };
 }
 
-async function add() {
+/** A started scheduler on a fresh store with the `noop` task; `null` when the store is unavailable. */
+async function startedScheduler() {
   const { Scheduler } = await import('kairos');
   const store = await openStore();
-  if (store === null) return { unavailable: 'kairos exports no PostgresJobStore' };
+  if (store === null) return null;
   const scheduler = new Scheduler({ jobStores: { default: store } });
   scheduler.registerTask('noop', noop);
   await scheduler.start();
+  return scheduler;
+}
+
+/** A daily crontab at a random second of the day (86,400 distinct texts, as users' jobs are). @param {() => number} random */
+function dailyCron(random) {
+  const s = Math.floor(random() * 86_400);
+  return `${s % 60} ${Math.floor(s / 60) % 60} ${Math.floor(s / 3600)} * * *`;
+}
+
+async function add() {
+  const scheduler = await startedScheduler();
+  if (scheduler === null) return { unavailable: 'kairos exports no PostgresJobStore' };
   const random = prng(7);
   const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
-    const s = Math.floor(random() * 86_400);
-    await scheduler.addJob('noop', 'cron', `${s % 60} ${Math.floor(s / 60) % 60} ${Math.floor(s / 3600)} * * *`);
-  }
+  for (let i = 0; i < n; i++) await scheduler.addJob('noop', 'cron', dailyCron(random));
   const ms = performance.now() - t0;
   await scheduler.shutdown();
   return { ms, perSecond: (n * 1000) / ms };
@@ -61,17 +71,10 @@ async function add() {
 
 /** `scheduler.addJobs`: the same N cron jobs in one call (one transaction). */
 async function addMany() {
-  const { Scheduler } = await import('kairos');
-  const store = await openStore();
-  if (store === null) return { unavailable: 'kairos exports no PostgresJobStore' };
-  const scheduler = new Scheduler({ jobStores: { default: store } });
-  scheduler.registerTask('noop', noop);
-  await scheduler.start();
+  const scheduler = await startedScheduler();
+  if (scheduler === null) return { unavailable: 'kairos exports no PostgresJobStore' };
   const random = prng(7);
-  const specs = Array.from({ length: n }, () => {
-    const s = Math.floor(random() * 86_400);
-    return { task: 'noop', trigger: /** @type {const} */ ('cron'), triggerArgs: `${s % 60} ${Math.floor(s / 60) % 60} ${Math.floor(s / 3600)} * * *` };
-  });
+  const specs = Array.from({ length: n }, () => ({ task: 'noop', trigger: /** @type {const} */ ('cron'), triggerArgs: dailyCron(random) }));
   const t0 = performance.now();
   await scheduler.addJobs(specs);
   const ms = performance.now() - t0;
