@@ -5,10 +5,9 @@
  * `notBefore`. Every operation is O(log n) or O(size of its answer); none scans all jobs.
  * @module
  */
-import { randomUUID } from 'node:crypto';
-import { ConflictingIdError, JobLookupError, LeaseLostError } from '../errors.js';
+import { ConflictingIdError, JobLookupError, KairosTypeError, LeaseLostError } from '../errors.js';
 import { checkKnownKeys, optionKeys } from '../options-check.js';
-import { checkInteger } from '../units.js';
+import { checkInteger, toMilliseconds, type DurationLike } from '../units.js';
 import { HistoryRing } from './history-ring.js';
 import {
   HISTORY_OPTION_KEYS,
@@ -42,10 +41,10 @@ import { earliestWakeTimes } from './job-store.js';
 export interface MemoryJobStoreOptions extends RunHistoryOptions {
   /**
    * How long a claim lasts without renewal, in ms of real time. Matters only when several
-   * schedulers in one process share this store.
+   * schedulers in one process share this store. Milliseconds or a duration object, > 0.
    * @default 30000
    */
-  leaseDuration?: number;
+  leaseDuration?: DurationLike;
   /** The real-time clock leases are judged by (for tests). @default Date.now */
   leaseClock?: () => number;
   /**
@@ -79,12 +78,19 @@ export class MemoryJobStore implements JobStore {
   readonly #pendingRuns = new IndexedHeap();
   /** Running runs, checked for expired leases (there are at most as many as runs in flight). */
   readonly #runningRuns = new Set<string>();
+  /** The running runs by lease expiry: a claim finds the expired ones without scanning them all. */
+  readonly #leases = new IndexedHeap();
+  /** Claim tokens: a counter is unique within the store, which is all a token must be here. */
+  #claims = 0;
   readonly #historyOptions: ResolvedHistoryOptions;
   readonly #history: HistoryRing;
 
   constructor(options: MemoryJobStoreOptions = {}) {
     checkKnownKeys(options, OPTION_KEYS, 'MemoryJobStore');
-    this.leaseDuration = options.leaseDuration ?? 30_000;
+    this.leaseDuration = options.leaseDuration === undefined ? 30_000 : Math.ceil(toMilliseconds(options.leaseDuration, 'leaseDuration', { positive: true }));
+    if (options.leaseClock !== undefined && typeof options.leaseClock !== 'function') {
+      throw new KairosTypeError('leaseClock', options.leaseClock, 'a function returning the time in epoch milliseconds');
+    }
     this.#leaseClock = options.leaseClock ?? Date.now;
     this.#historyOptions = resolveHistoryOptions(options);
     this.#history = new HistoryRing(options.keepRunsTotal === undefined ? 10_000 : checkInteger(options.keepRunsTotal, 'keepRunsTotal', 1));
@@ -251,15 +257,17 @@ export class MemoryJobStore implements JobStore {
       if (takenOver) run.attempt += 1;
       run.state = 'running';
       run.owner = owner;
-      run.claimToken = randomUUID();
+      run.claimToken = `claim-${++this.#claims}`;
       run.leaseExpiresAt = leaseNow + this.leaseDuration;
       this.#runningRuns.add(run.runId);
+      this.#leases.set(run.runId, run.leaseExpiresAt);
       out.push({ run: { ...run }, job: copyJob(stored.record), takenOver });
     };
-    for (const runId of this.#runningRuns) {
-      if (out.length >= limit) break;
-      const run = this.#runs.get(runId)!;
-      if (run.leaseExpiresAt !== null && run.leaseExpiresAt <= leaseNow) claim(run, true);
+    // Expired leases first, oldest first; a claim renews the lease, so each is taken once.
+    while (out.length < limit) {
+      const expiry = this.#leases.peekPriority();
+      if (expiry === undefined || expiry > leaseNow) break;
+      claim(this.#runs.get(this.#leases.peekKey()!)!, true);
     }
     while (out.length < limit) {
       const [runId] = this.#pendingRuns.popUpTo(now, 1);
@@ -275,7 +283,10 @@ export class MemoryJobStore implements JobStore {
     for (const { runId, claimToken } of runs) {
       const run = this.#runs.get(runId);
       if (!run || run.owner !== owner || run.claimToken !== claimToken) lost.push(runId);
-      else run.leaseExpiresAt = leaseNow + this.leaseDuration;
+      else {
+        run.leaseExpiresAt = leaseNow + this.leaseDuration;
+        this.#leases.set(runId, run.leaseExpiresAt);
+      }
     }
     return lost;
   }
@@ -286,6 +297,7 @@ export class MemoryJobStore implements JobStore {
     const stored = this.#jobs.get(run.jobId);
     if (outcome.status === 'retry' && stored) {
       this.#runningRuns.delete(runId);
+      this.#leases.delete(runId);
       Object.assign(run, { state: 'pending', owner: null, claimToken: null, leaseExpiresAt: null, attempt: outcome.attempt, notBefore: outcome.notBefore });
       this.#pendingRuns.set(runId, run.notBefore);
       return { jobRemoved: false };
@@ -362,6 +374,7 @@ export class MemoryJobStore implements JobStore {
     this.#runs.delete(runId);
     this.#pendingRuns.delete(runId);
     this.#runningRuns.delete(runId);
+    this.#leases.delete(runId);
     const set = this.#runsByJob.get(run.jobId);
     set?.delete(runId);
     if (set && set.size === 0) this.#runsByJob.delete(run.jobId);
