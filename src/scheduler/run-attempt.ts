@@ -30,6 +30,8 @@ export interface AttemptHost {
    * after, in slices (see the runner).
    */
   endingTurn(): Promise<void>;
+  /** Called once the run has ended, whatever the outcome. */
+  ended(attempt: RunAttempt): void;
 }
 
 type Stored = { jobRemoved: boolean } | LeaseLostError;
@@ -74,18 +76,24 @@ export class RunAttempt {
     return this.job.id;
   }
 
-  /** Runs the attempt to its end; what fails in writing the outcome is logged, never thrown. */
+  /**
+   * Runs the attempt to its end; what fails in writing the outcome is logged, never thrown.
+   * (One function from the start to the end: a thousand runs started together each pay for
+   * every async frame and promise on this path.)
+   */
   async execute(): Promise<void> {
     try {
-      await this.#execute();
+      await this.#attempt();
     } catch (err) {
       const { ctx } = this.#host;
       ctx.onStoreError(this.storeName);
       ctx.logger.error(`kairos: could not record the outcome of run "${this.runId}" in store "${this.storeName}"; its lease will expire and it will be taken over`, this.#fields(), err);
+    } finally {
+      this.#host.ended(this);
     }
   }
 
-  async #execute(): Promise<void> {
+  async #attempt(): Promise<void> {
     const { run, job, store, controller } = this;
     const { clock, tasks, executors } = this.#host.ctx;
     if (performance.now() - this.claimedAt > store.leaseDuration * STALE_CLAIM_SHARE) {
@@ -117,7 +125,7 @@ export class RunAttempt {
       this.#emit('jobSubmitted');
       let cancelTimeout: (() => void) | undefined;
       try {
-        this.#startedAt = clock.now().getTime();
+        const startedAt = (this.#startedAt = clock.now().getTime());
         const running = executor.submit({ taskId: job.taskId, task, args: job.args, context: this.#context() });
         // The run ends for the scheduler when the task settles or the signal aborts.
         const ended = new Promise((resolve, reject) => {
@@ -126,7 +134,7 @@ export class RunAttempt {
         });
         if (job.timeout !== null) {
           this.waitsOnClock = true;
-          cancelTimeout = clock.setTimer(clock.now().getTime() + job.timeout, () => {
+          cancelTimeout = clock.setTimer(startedAt + job.timeout, () => {
             this.waitsOnClock = false;
             controller.abort(new JobTimeoutError(job.id, job.timeout!));
           });

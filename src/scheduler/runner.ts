@@ -57,6 +57,7 @@ export class Runner {
       if (this.#pacer.pending > 0) await this.#pacer.idle();
       await new Promise<void>((resolve) => this.#endings.add([resolve]));
     },
+    ended: (attempt) => this.#inFlight.delete(attempt),
   };
 
   constructor(context: RunnerContext) {
@@ -86,15 +87,7 @@ export class Runner {
     // claim came back here): keep the run in flight under the new claim, do not start it twice.
     if (attempt.run.attempt > 1 && this.#adopt(attempt.storeName, attempt.runId, attempt.claimToken)) return;
     this.#inFlight.add(attempt);
-    attempt.done = this.#runToEnd(attempt);
-  }
-
-  async #runToEnd(attempt: RunAttempt): Promise<void> {
-    try {
-      await attempt.execute();
-    } finally {
-      this.#inFlight.delete(attempt);
-    }
+    attempt.done = attempt.execute();
   }
 
   /**
