@@ -254,7 +254,8 @@ export class RunAttempt {
       try {
         return await store.completeRun(run.runId, this.claimToken, outcome);
       } catch (err) {
-        if (err instanceof LeaseLostError) return err;
+        // A store that no longer has the run cannot name its job; this run can.
+        if (err instanceof LeaseLostError) return err.jobId === this.job.id ? err : new LeaseLostError(run.runId, this.job.id, this.storeName);
         if (Date.now() + wait >= giveUpAt) throw err;
         this.#host.ctx.onStoreError(this.storeName);
         this.#host.ctx.logger.warn(`kairos: recording the end of run "${run.runId}" in store "${this.storeName}" failed; trying again in ${wait} ms`, this.#fields(), err);
