@@ -82,6 +82,8 @@ export class MemoryJobStore implements JobStore {
   readonly #leases = new IndexedHeap();
   /** Claim tokens: a counter is unique within the store, which is all a token must be here. */
   #claims = 0;
+  readonly #listeners = new Set<() => void>();
+  #notifying = false;
   readonly #historyOptions: ResolvedHistoryOptions;
   readonly #history: HistoryRing;
 
@@ -102,9 +104,30 @@ export class MemoryJobStore implements JobStore {
 
   async close(): Promise<void> {}
 
-  subscribe(): () => void {
-    // One process: every scheduler sharing this object re-arms on its own changes.
-    return () => {};
+  /**
+   * Schedulers (and JobClients) of one process may share this store: a job or run one of them
+   * writes wakes the others, on the next turn of the event loop (one wakeup per turn, however
+   * many writes; the writer's own wakeup is one extra, cheap pass).
+   */
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Something others may have to plan changed: jobs (added, changed) or runs (added). */
+  #changed(): void {
+    if (this.#listeners.size === 0 || this.#notifying) return;
+    this.#notifying = true;
+    setImmediate(() => {
+      this.#notifying = false;
+      for (const listener of [...this.#listeners]) {
+        try {
+          listener();
+        } catch {
+          // A listener's failure is its own (the scheduler's never throws); the others still hear.
+        }
+      }
+    });
   }
 
   async addJob(job: JobRecord, options: { replaceExisting: boolean }): Promise<void> {
@@ -113,6 +136,7 @@ export class MemoryJobStore implements JobStore {
     const stored: StoredJob = { record: copyJob(job), acquiredBy: null, acquiredUntil: 0 };
     this.#jobs.set(job.id, stored);
     this.#index(stored);
+    this.#changed();
   }
 
   async addJobs(jobs: ReadonlyArray<NewJob>): Promise<void> {
@@ -125,6 +149,7 @@ export class MemoryJobStore implements JobStore {
       this.#jobs.set(job.id, stored);
       this.#index(stored);
     }
+    this.#changed();
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
@@ -148,6 +173,7 @@ export class MemoryJobStore implements JobStore {
     this.#acquired.delete(id);
     this.#index(stored);
     if (options.cancelPendingRuns) this.#deletePendingRuns(id);
+    this.#changed();
     return copyJob(stored.record);
   }
 
@@ -313,6 +339,7 @@ export class MemoryJobStore implements JobStore {
   async addRun(jobId: string, run: NewRun): Promise<void> {
     if (!this.#jobs.has(jobId)) throw new JobLookupError(jobId, this.#name);
     if (!this.#runs.has(run.runId)) this.#insertRun(jobId, run);
+    this.#changed();
   }
 
   async getLiveRuns(jobId: string): Promise<RunRecord[]> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryJobStore } from '../../src/stores/memory.js';
+import { Scheduler } from '../../src/index.js';
 import type { JobRecord } from '../../src/stores/job-store.js';
 import { describeJobStore } from './conformance.js';
 
@@ -74,5 +75,33 @@ describe('MemoryJobStore leases', () => {
     const later = await store.claimDueRuns('alive', 0, 10);
     expect(later.map((t) => t.run.runId)).toEqual([b!.run.runId]);
     expect(later[0]!.run.claimToken).not.toBe(b!.run.claimToken);
+  });
+});
+
+describe('MemoryJobStore shared by schedulers of one process', () => {
+  it('a job one scheduler writes wakes the other, which runs it at its time (real time)', async () => {
+    const store = new MemoryJobStore();
+    const ran: Array<{ by: string; late: number }> = [];
+    const make = (by: string) => {
+      const s = new Scheduler({ jobStores: { default: store } });
+      s.registerTask('ping', (ctx: { scheduledRunTime: Date }) => ran.push({ by, late: Date.now() - ctx.scheduledRunTime.getTime() }));
+      return s;
+    };
+    const writer = make('writer');
+    const runner = make('runner');
+    await runner.start();
+    await writer.start({ paused: true }); // a paused scheduler writes jobs but runs none
+    try {
+      // The runner has nothing to do and no timer armed: only the store's word can wake it.
+      await new Promise((r) => setTimeout(r, 50));
+      await writer.addJob('ping', 'date', { runDate: new Date(Date.now() + 200) }, { id: 'p' });
+      const until = Date.now() + 2000;
+      while (ran.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      expect(ran.map((r) => r.by)).toEqual(['runner']);
+      expect(ran[0]!.late).toBeLessThan(500);
+    } finally {
+      await writer.shutdown();
+      await runner.shutdown();
+    }
   });
 });
