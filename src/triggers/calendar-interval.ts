@@ -6,7 +6,7 @@ import { KairosRangeError } from '../errors.js';
 import { checkInteger, checkTimezone, systemTimezone } from '../units.js';
 import type { ResolveContext, SerializedTrigger, Trigger } from './trigger.js';
 import {
-  BASE_KEYS, capped, checkKeys, optionsToJSON, resolveBase, restoreResolved, searchFrom,
+  BASE_KEYS, MAX_DATE_MS, capped, checkKeys, optionsToJSON, resolveBase, restoreResolved, searchFrom,
   type ResolvedBase, type TriggerBaseOptions,
 } from './common.js';
 import { MAX_YEAR } from './cron/fields.js';
@@ -35,6 +35,8 @@ const KEYS = [...UNITS, 'hour', 'minute', 'second', ...BASE_KEYS];
 const DAY = 86_400_000;
 /** Average lengths (days), only to jump close to the answer before stepping period by period. */
 const APPROX_DAYS = { years: 365.2425, months: 30.436875, weeks: 7, days: 1 } as const;
+/** Most periods one search steps through (a few are needed); see getNextFireTime. */
+const MAX_STEPS = 10_000;
 
 /**
  * Fires every N calendar units at a wall-clock time (default 00:00:00), counted from
@@ -94,24 +96,34 @@ export class CalendarIntervalTrigger implements Trigger {
     const anchorInstant = this.startDate ?? previous ?? now;
     const from = searchFrom(previous, now, this.startDate);
     if (this.endDate !== undefined && from > this.endDate.getTime()) return null;
+    // Past the last Date there is no fire time to give (and no wall time to compute).
+    if (from > MAX_DATE_MS) return null;
     const anchorWall = this.#rules.wall(anchorInstant.getTime());
     const anchor = new Date(anchorWall - (((anchorWall % DAY) + DAY) % DAY));
+    // A start within a day of either end of the Date range (years -271821 and 275760) has a
+    // local date no Date can hold, so no period can be counted from it: never, rather than NaN
+    // periods that no test below ever stops.
+    if (Number.isNaN(anchor.getTime())) return null;
     const periodDays = UNITS.reduce((sum, u) => sum + this.#units[u] * APPROX_DAYS[u], 0);
     // Start two periods before the estimate: month and year lengths vary by a few days only.
     const elapsedDays = (this.#rules.wall(from) - anchor.getTime()) / DAY;
     let i = Math.max(0, Math.floor(elapsedDays / periodDays) - 2);
-    // Bounded: past MAX_YEAR we give up (null), like the cron search.
-    for (;; i++) {
+    // Periods move strictly forward, so past MAX_YEAR we give up (null), like the cron search.
+    // The estimate lands within a few periods of the answer and a date a period lacks (Feb 29
+    // every 25 years) is skipped in at most 15 steps, so the guard only turns a bug into an
+    // error instead of a hang.
+    for (let guard = 0; guard < MAX_STEPS; guard++, i++) {
       const wall = this.#periodWall(anchor, i);
       if (wall === null) {
         const year = anchor.getUTCFullYear() + i * this.#units.years + Math.floor((anchor.getUTCMonth() + i * this.#units.months) / 12);
-        if (year > MAX_YEAR) return null;
+        if (!(year <= MAX_YEAR)) return null;
         continue;
       }
-      if (wall > Date.UTC(MAX_YEAR + 1, 0, 1)) return null;
+      if (!(wall <= Date.UTC(MAX_YEAR + 1, 0, 1))) return null;
       const at = fixedTimeInstant(this.#rules, wall);
       if (at !== null && at >= from) return capped(at, this.endDate);
     }
+    throw new Error('kairos: calendar interval search did not terminate (bug)');
   }
 
   /** Fills the zone and, when no `startDate` was given, sets it to `now`. */

@@ -16,8 +16,17 @@ export type CombiningTriggerOptions = TriggerBaseOptions;
  * Most rounds an {@link AndTrigger} takes to find a time all children agree on before it gives
  * up and answers `null` (as APScheduler's `max_iterations`); each round moves every child to
  * the latest of their next times, so only children that almost never coincide reach it.
+ * AndTriggers nested in one another share the budget of the outermost.
  */
 export const AND_MAX_ROUNDS = 10_000;
+
+/**
+ * Rounds left to the AndTrigger search in progress, null when none is. Shared because a budget
+ * per AndTrigger multiplies when they nest: an outer one that never agrees, around an inner one
+ * needing 1,000 rounds per answer, took 24 s for one answer (10,000 x 1,000 rounds). Calls are
+ * synchronous, so the outermost call sets it and clears it on the way out.
+ */
+let budget: { roundsLeft: number } | null = null;
 
 function checkChildren(triggers: unknown, what: string): Trigger[] {
   if (!Array.isArray(triggers)) throw new KairosTypeError(what, triggers, 'an array of triggers');
@@ -77,7 +86,7 @@ abstract class CombiningTrigger implements Trigger {
 /**
  * Fires when all children fire at the same instant. Each round asks every child for its first
  * time at or after the latest answer so far, until they agree, at most 10,000
- * rounds (then `null`).
+ * rounds in all, those of AndTriggers nested in it included (then `null`).
  * @example
  * new AndTrigger([new CronTrigger({ hour: '*\/2' }), new CronTrigger({ hour: '*\/3' })]);
  */
@@ -94,8 +103,18 @@ export class AndTrigger extends CombiningTrigger {
   }
 
   getNextFireTime(previous: Date | null, now: Date): Date | null {
-    let t = searchFrom(previous, now, this.startDate);
-    for (let round = 0; round < AND_MAX_ROUNDS; round++) {
+    const outermost = budget === null;
+    budget ??= { roundsLeft: AND_MAX_ROUNDS };
+    try {
+      return this.#search(searchFrom(previous, now, this.startDate), budget);
+    } finally {
+      if (outermost) budget = null;
+    }
+  }
+
+  #search(from: number, rounds: { roundsLeft: number }): Date | null {
+    let t = from;
+    for (; rounds.roundsLeft > 0; rounds.roundsLeft--) {
       if (this.endDate !== undefined && t > this.endDate.getTime()) return null;
       let latest = -Infinity;
       let agree = true;

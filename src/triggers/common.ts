@@ -4,7 +4,7 @@
  * Not exported from the package.
  * @module
  */
-import { KairosRangeError } from '../errors.js';
+import { KairosRangeError, KairosTypeError } from '../errors.js';
 import { checkKnownKeys } from '../options-check.js';
 import { checkTimezone, toMilliseconds, toOptionalDate, type DurationLike, type InstantLike } from '../units.js';
 
@@ -86,8 +86,25 @@ export function optionsToJSON(options: Record<string, unknown>, instantKeys: rea
   return out;
 }
 
-/** The threshold instant (ms) from which the earliest fire time is searched, inclusive. */
+/**
+ * Refuses the argument of `getNextFireTime` that the answer depends on (`previous`, or `now`
+ * when `previous` is null) unless it is a valid Date. An Invalid Date makes every threshold NaN,
+ * which compares false with everything: a search never meets its "past the last year" test
+ * (a calendar interval asked with `now = new Date(NaN)` spun forever) or answers a silent null.
+ * @throws TypeError for a non-Date, RangeError for an Invalid Date
+ */
+export function checkQuery(previous: Date | null, now: Date): void {
+  const [field, value] = previous === null ? ['now', now] : ['previous', previous];
+  if (!(value instanceof Date)) throw new KairosTypeError(field, value, `a Date${field === 'previous' ? ' or null' : ''}`);
+  if (Number.isNaN(value.getTime())) throw new KairosRangeError(field, value, 'a valid Date (this one is an Invalid Date)');
+}
+
+/**
+ * The threshold instant (ms) from which the earliest fire time is searched, inclusive.
+ * @throws as {@link checkQuery}
+ */
 export function searchFrom(previous: Date | null, now: Date, startDate: Date | undefined): number {
+  checkQuery(previous, now);
   const from = previous === null ? now.getTime() : previous.getTime() + 1;
   return startDate === undefined ? from : Math.max(from, startDate.getTime());
 }

@@ -4,7 +4,7 @@
  */
 import { toDate, type InstantLike } from '../units.js';
 import type { ResolveContext, SerializedTrigger, Trigger } from './trigger.js';
-import { BASE_KEYS, checkKeys, optionsToJSON, resolveBase, type TriggerBaseOptions } from './common.js';
+import { BASE_KEYS, checkKeys, checkQuery, optionsToJSON, resolveBase, type TriggerBaseOptions } from './common.js';
 
 /** Options of {@link DateTrigger}. */
 export interface DateTriggerOptions extends TriggerBaseOptions {
@@ -42,7 +42,8 @@ export class DateTrigger implements Trigger {
     this.#options = given;
   }
 
-  getNextFireTime(previous: Date | null, _now: Date): Date | null {
+  getNextFireTime(previous: Date | null, now: Date): Date | null {
+    checkQuery(previous, now);
     if (!this.#inBounds) return null;
     if (previous !== null && previous.getTime() >= this.runDate.getTime()) return null;
     return new Date(this.runDate.getTime());

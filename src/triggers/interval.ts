@@ -6,7 +6,7 @@ import { KairosRangeError, KairosTypeError } from '../errors.js';
 import { DURATION_UNITS, checkTimezone, type DurationObject } from '../units.js';
 import type { ResolveContext, SerializedTrigger, Trigger } from './trigger.js';
 import {
-  BASE_KEYS, MAX_DATE_MS, capped, checkKeys, optionsToJSON, resolveBase, restoreResolved,
+  BASE_KEYS, MAX_DATE_MS, capped, checkKeys, checkQuery, optionsToJSON, resolveBase, restoreResolved,
   type ResolvedBase, type TriggerBaseOptions,
 } from './common.js';
 
@@ -84,6 +84,7 @@ export class IntervalTrigger implements Trigger {
   }
 
   getNextFireTime(previous: Date | null, now: Date): Date | null {
+    checkQuery(previous, now);
     const start = this.startDate?.getTime();
     let next: number;
     if (start === undefined) {
