@@ -10,7 +10,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { RunHistoryQuery } from '../history.js';
-import type { HistoryRow, JobFields, JobRow, RunRow } from './rows.js';
+import { JOB_COLUMNS, type HistoryRow, type JobRow, type JobValues, type RunRow } from './rows.js';
 
 /** The minima `selectWakeTimes` reads (epoch ms; schedule clock for the first four, lease clock for the rest). */
 export interface WakeTimeRow {
@@ -22,14 +22,10 @@ export interface WakeTimeRow {
   heldRunUntil: number | null;
 }
 
-const JOB_COLUMNS =
-  'id, name, task_id, trigger, args, next_run_time, exhausted, misfire_grace_time, coalesce, max_instances, jitter, executor, timeout, retry';
-const JOB_VALUES =
-  '@id, @name, @task_id, @trigger, @args, @next_run_time, @exhausted, @misfire_grace_time, @coalesce, @max_instances, @jitter, @executor, @timeout, @retry';
-const JOB_SET =
-  'name = @name, task_id = @task_id, trigger = @trigger, args = @args, next_run_time = @next_run_time, exhausted = @exhausted, ' +
-  'misfire_grace_time = @misfire_grace_time, coalesce = @coalesce, max_instances = @max_instances, jitter = @jitter, ' +
-  'executor = @executor, timeout = @timeout, retry = @retry';
+const JOB_INSERT = `INSERT INTO kairos_jobs (${JOB_COLUMNS.join(', ')}) VALUES (${JOB_COLUMNS.map(() => '?').join(', ')})`;
+/** Every column a job record determines but the id, with its value taken from `source.` (`excluded.` in an upsert) or a `?`. */
+const jobSet = (source: string | null): string =>
+  JOB_COLUMNS.slice(1).map((c) => `${c} = ${source === null ? '?' : `${source}.${c}`}`).join(', ');
 
 const HISTORY_COLUMNS = [
   'run_id', 'job_id', 'scheduled_run_time', 'last_scheduled_run_time', 'missed_count', 'attempt', 'started_at', 'finished_at',
@@ -41,15 +37,15 @@ const HISTORY_ORDER = 'ORDER BY finished_at DESC, seq DESC LIMIT @limit';
 /** The SQL of each named query. */
 export const SQL = {
   // ------------------------------------------------------------------- jobs
-  insertJob: `INSERT INTO kairos_jobs (${JOB_COLUMNS}) VALUES (${JOB_VALUES})`,
+  insertJob: JOB_INSERT,
   /** Replaces every field and drops any acquisition: a holder's later release is then ignored. */
   replaceJob:
-    `INSERT INTO kairos_jobs (${JOB_COLUMNS}) VALUES (${JOB_VALUES}) ` +
-    `ON CONFLICT (id) DO UPDATE SET ${JOB_SET}, acquired_by = NULL, acquired_until = NULL`,
+    `${JOB_INSERT} ON CONFLICT (id) DO UPDATE SET ${jobSet('excluded')}, acquired_by = NULL, acquired_until = NULL`,
   selectJob: 'SELECT * FROM kairos_jobs WHERE id = ?',
   selectJobs: 'SELECT * FROM kairos_jobs ORDER BY next_run_time IS NULL, next_run_time, id',
   // Clearing the acquisition makes the release of a plan made before the change a no-op.
-  updateJob: `UPDATE kairos_jobs SET ${JOB_SET}, acquired_by = NULL, acquired_until = NULL WHERE id = @id`,
+  /** The values of every column but the id, then the id. */
+  updateJob: `UPDATE kairos_jobs SET ${jobSet(null)}, acquired_by = NULL, acquired_until = NULL WHERE id = ?`,
   deleteJob: 'DELETE FROM kairos_jobs WHERE id = ?',
   deleteAllJobs: 'DELETE FROM kairos_jobs',
   /** Due jobs nobody holds, oldest first: a range scan of kairos_jobs_due. */
@@ -147,11 +143,11 @@ export function prepareQueries(db: Database) {
   for (const name of ['countScheduledRuns', 'countLiveRuns', 'dataVersion', 'runExists'] as const) st[name].pluck();
 
   return {
-    insertJob: (row: JobFields): void => void st.insertJob.run(row),
-    replaceJob: (row: JobFields): void => void st.replaceJob.run(row),
+    insertJob: (values: JobValues): void => void st.insertJob.run(values),
+    replaceJob: (values: JobValues): void => void st.replaceJob.run(values),
     selectJob: (id: string) => st.selectJob.get(id) as JobRow | undefined,
     selectJobs: () => st.selectJobs.all() as JobRow[],
-    updateJob: (row: JobFields): void => void st.updateJob.run(row),
+    updateJob: ([id, ...rest]: JobValues): void => void st.updateJob.run(rest, id),
     deleteJob: (id: string): void => void st.deleteJob.run(id),
     deleteAllJobs: (): void => void st.deleteAllJobs.run(),
     selectDueJobs: (now: number, limit: number) => st.selectDueJobs.all({ now, limit }) as JobRow[],

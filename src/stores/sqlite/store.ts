@@ -39,7 +39,7 @@ import { countDatabase, inspectDatabase } from './inspect.js';
 import { LATEST_VERSION, migrate } from './migrations.js';
 import { resolveOptions, type SQLiteJobStoreOptions, type SQLiteJobStoreTarget } from './options.js';
 import { prepareQueries, type Queries } from './queries.js';
-import { historyToRow, jobToRow, rowToHistory, rowToJob, rowToRun, type JobFields, type RunRow } from './rows.js';
+import { historyToRow, jobValues, rowToHistory, rowToJob, rowToRun, type JobValues, type RunRow } from './rows.js';
 
 const BUSY_CODES = /^SQLITE_(BUSY|LOCKED)/;
 const MAX_BACKOFF_MS = 500;
@@ -230,38 +230,49 @@ export class SQLiteJobStore implements JobStore {
 
   // --------------------------------------------------------------------- jobs
 
-  #toRow(job: JobRecord): JobFields {
+  #toValues(job: JobRecord): JobValues {
     assertJsonArgs(job.args, job.id, this.#name);
+    return this.#serialize(job);
+  }
+
+  /** The job's values; its args must have passed `assertJsonArgs`. */
+  #serialize(job: JobRecord): JobValues {
     try {
-      return jobToRow(job);
+      return jobValues(job);
     } catch (err) {
       throw new SerializationError(`job "${job.id}" cannot be stored in store "${this.#name}": its trigger or retry options are not JSON`, job.id, this.#name, { cause: err });
     }
   }
 
   async addJob(job: JobRecord, options: { replaceExisting: boolean }): Promise<void> {
-    const row = this.#toRow(job);
+    const values = this.#toValues(job);
     await this.#write((q) => {
-      if (options.replaceExisting) return q.replaceJob(row);
+      if (options.replaceExisting) return q.replaceJob(values);
       if (q.selectJob(job.id)) throw new ConflictingIdError(job.id, this.#name);
-      q.insertJob(row);
+      q.insertJob(values);
     });
   }
 
-  /** One transaction, prepared statements; a taken id is caught by the primary key (no lookup per job). */
+  /**
+   * One transaction, one prepared statement per row; a taken id is caught by the primary key (no
+   * lookup per job). The args of every job are checked before the transaction; each job's values
+   * are made just before its insert, so that none outlives it (holding 100,000 of them until the
+   * transaction ran cost more in garbage collection than the inserts). A trigger that is not JSON
+   * fails inside the transaction, which then writes nothing.
+   */
   async addJobs(jobs: ReadonlyArray<NewJob>): Promise<void> {
-    const rows = jobs.map(({ job }) => this.#toRow(job));
+    for (const { job } of jobs) assertJsonArgs(job.args, job.id, this.#name);
     await this.#write((q) => {
-      for (let i = 0; i < rows.length; i++) {
-        const row = rows[i]!;
-        if (jobs[i]!.replaceExisting) {
-          q.replaceJob(row);
+      for (const { job, replaceExisting } of jobs) {
+        const values = this.#serialize(job);
+        if (replaceExisting) {
+          q.replaceJob(values);
           continue;
         }
         try {
-          q.insertJob(row);
+          q.insertJob(values);
         } catch (err) {
-          if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new ConflictingIdError(jobs[i]!.job.id, this.#name);
+          if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new ConflictingIdError(job.id, this.#name);
           throw err;
         }
       }
@@ -283,7 +294,7 @@ export class SQLiteJobStore implements JobStore {
     const row = await this.#write((q) => {
       const current = q.selectJob(id);
       if (!current) throw new JobLookupError(id, this.#name);
-      q.updateJob(this.#toRow({ ...rowToJob(current), ...defined, id }));
+      q.updateJob(this.#toValues({ ...rowToJob(current), ...defined, id }));
       if (options.cancelPendingRuns) q.deletePendingRuns(id);
       return q.selectJob(id)!;
     });
