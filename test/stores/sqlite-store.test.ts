@@ -109,7 +109,8 @@ describe('what is stored', () => {
     cyclic.options = cyclic;
     const batch = (i: number, bad: Partial<ReturnType<typeof jobRecord>>) =>
       Array.from({ length: 50 }, (_, k) => ({ job: jobRecord(`j${k}`, k === i ? bad : {}), replaceExisting: k % 2 === 0 }));
-    for (const [i, bad] of [[0, { args: [1n] }], [49, { args: [() => 1] }], [30, { trigger: cyclic as never }], [49, { retry: { attempts: 2n } as never }]] as const) {
+    const cases: Array<[number, Partial<ReturnType<typeof jobRecord>>]> = [[0, { args: [1n] }], [49, { args: [() => 1] }], [30, { trigger: cyclic as never }], [49, { retry: { attempts: 2n } as never }]];
+    for (const [i, bad] of cases) {
       const err = await store.addJobs(batch(i, bad)).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(SerializationError);
       expect((err as SerializationError).jobId).toBe(`j${i}`);
