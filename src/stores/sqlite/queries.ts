@@ -27,6 +27,9 @@ const JOB_INSERT = `INSERT INTO kairos_jobs (${JOB_COLUMNS.join(', ')}) VALUES (
 const jobSet = (source: string | null): string =>
   JOB_COLUMNS.slice(1).map((c) => `${c} = ${source === null ? '?' : `${source}.${c}`}`).join(', ');
 
+/** A run and its job's columns, for claimDueRuns: one statement a batch rather than one more per run. */
+const RUN_WITH_JOB = 'kairos_runs.*, kairos_jobs.* FROM kairos_runs LEFT JOIN kairos_jobs ON kairos_jobs.id = kairos_runs.job_id';
+
 const HISTORY_COLUMNS = [
   'run_id', 'job_id', 'scheduled_run_time', 'last_scheduled_run_time', 'missed_count', 'attempt', 'started_at', 'finished_at',
   'outcome', 'error_name', 'error_message', 'error_stack', 'result', 'result_truncated',
@@ -42,6 +45,8 @@ export const SQL = {
   replaceJob:
     `${JOB_INSERT} ON CONFLICT (id) DO UPDATE SET ${jobSet('excluded')}, acquired_by = NULL, acquired_until = NULL`,
   selectJob: 'SELECT * FROM kairos_jobs WHERE id = ?',
+  /** What releaseJobs needs of a job: who holds it, and its maxInstances (not its JSON columns). */
+  selectJobHold: 'SELECT acquired_by, max_instances FROM kairos_jobs WHERE id = ?',
   selectJobs: 'SELECT * FROM kairos_jobs ORDER BY next_run_time IS NULL, next_run_time, id',
   // Clearing the acquisition makes the release of a plan made before the change a no-op.
   /** The values of every column but the id, then the id. */
@@ -79,22 +84,29 @@ export const SQL = {
         ORDER BY lease_expires_at LIMIT 1) AS heldRunUntil`,
 
   // ------------------------------------------------------------------- runs
+  /** A run id that exists already is skipped (no error, no change): see `JobStore`. */
   insertRun:
     'INSERT INTO kairos_runs (run_id, job_id, scheduled_run_time, attempt, not_before, state, manual, created_at) ' +
-    "VALUES (@runId, @jobId, @scheduledRunTime, @attempt, @notBefore, 'pending', @manual, @createdAt)",
+    "VALUES (@runId, @jobId, @scheduledRunTime, @attempt, @notBefore, 'pending', @manual, @createdAt) ON CONFLICT (run_id) DO NOTHING",
   runExists: 'SELECT 1 FROM kairos_runs WHERE run_id = ?',
-  selectRun: 'SELECT * FROM kairos_runs WHERE run_id = ?',
+  /** What completeRun needs: the run's claim, and whether its job exists and is exhausted (`exhausted` NULL: the job is gone). */
+  selectRunToComplete:
+    'SELECT kairos_runs.job_id, kairos_runs.claim_token, kairos_jobs.exhausted FROM kairos_runs ' +
+    'LEFT JOIN kairos_jobs ON kairos_jobs.id = kairos_runs.job_id WHERE kairos_runs.run_id = ?',
   selectRuns:
     "SELECT * FROM kairos_runs WHERE job_id = ? AND state IN ('pending', 'running') ORDER BY scheduled_run_time, attempt, run_id",
   /** Runs that count toward maxInstances: live and not started by runJob. */
   countScheduledRuns: "SELECT COUNT(*) FROM kairos_runs WHERE job_id = ? AND state IN ('pending', 'running') AND manual = 0",
   countLiveRuns: "SELECT COUNT(*) FROM kairos_runs WHERE job_id = ? AND state IN ('pending', 'running')",
-  /** Pending runs that may start, oldest notBefore first: a range scan of kairos_runs_pending. */
+  /**
+   * Pending runs that may start, oldest notBefore first: a range scan of kairos_runs_pending, each
+   * with its job's columns (all NULL when the job is gone; the two tables share no column name).
+   */
   selectPendingRuns:
-    "SELECT * FROM kairos_runs WHERE state = 'pending' AND not_before <= @now ORDER BY not_before, run_id LIMIT @limit",
-  /** Runs in flight whose lease ran out: a range scan of kairos_runs_leases. */
+    `SELECT ${RUN_WITH_JOB} WHERE state = 'pending' AND not_before <= @now ORDER BY not_before, run_id LIMIT @limit`,
+  /** Runs in flight whose lease ran out, with their jobs' columns: a range scan of kairos_runs_leases. */
   selectExpiredLeases:
-    "SELECT * FROM kairos_runs WHERE state = 'running' AND lease_expires_at <= @leaseNow ORDER BY not_before, run_id LIMIT @limit",
+    `SELECT ${RUN_WITH_JOB} WHERE state = 'running' AND lease_expires_at <= @leaseNow ORDER BY not_before, run_id LIMIT @limit`,
   claimRun:
     "UPDATE kairos_runs SET state = 'running', owner = @owner, claim_token = @claimToken, lease_expires_at = @until, " +
     'attempt = attempt + @attemptIncrement WHERE run_id = @runId',
@@ -134,6 +146,9 @@ export const SQL = {
   dataVersion: 'PRAGMA data_version',
 } as const;
 
+/** A run's row and its job's columns, which are all NULL when the job is gone. */
+export type RunWithJobRow = RunRow & ({ [K in keyof JobRow]: JobRow[K] } | { [K in keyof JobRow]: null });
+
 /** The name of a query in {@link SQL}. */
 export type QueryName = keyof typeof SQL;
 
@@ -146,6 +161,7 @@ export function prepareQueries(db: Database) {
     insertJob: (values: JobValues): void => void st.insertJob.run(values),
     replaceJob: (values: JobValues): void => void st.replaceJob.run(values),
     selectJob: (id: string) => st.selectJob.get(id) as JobRow | undefined,
+    selectJobHold: (id: string) => st.selectJobHold.get(id) as Pick<JobRow, 'acquired_by' | 'max_instances'> | undefined,
     selectJobs: () => st.selectJobs.all() as JobRow[],
     updateJob: ([id, ...rest]: JobValues): void => void st.updateJob.run(rest, id),
     deleteJob: (id: string): void => void st.deleteJob.run(id),
@@ -158,15 +174,17 @@ export function prepareQueries(db: Database) {
       void st.releaseJob.run({ id, nextRunTime, exhausted: exhausted ? 1 : 0 }),
     selectWakeTimes: (owner: string, leaseNow: number) => st.selectWakeTimes.get({ owner, leaseNow }) as WakeTimeRow,
 
-    insertRun: (run: { runId: string; jobId: string; scheduledRunTime: number; attempt: number; notBefore: number; manual: boolean; createdAt: number }): void =>
-      void st.insertRun.run({ ...run, manual: run.manual ? 1 : 0 }),
+    /** False when a run of that id exists already (nothing is written). */
+    insertRun: (run: { runId: string; jobId: string; scheduledRunTime: number; attempt: number; notBefore: number; manual: boolean; createdAt: number }): boolean =>
+      st.insertRun.run({ ...run, manual: run.manual ? 1 : 0 }).changes === 1,
     runExists: (runId: string): boolean => st.runExists.get(runId) !== undefined,
-    selectRun: (runId: string) => st.selectRun.get(runId) as RunRow | undefined,
+    selectRunToComplete: (runId: string) =>
+      st.selectRunToComplete.get(runId) as { job_id: string; claim_token: string | null; exhausted: number | null } | undefined,
     selectRuns: (jobId: string) => st.selectRuns.all(jobId) as RunRow[],
     countScheduledRuns: (jobId: string) => st.countScheduledRuns.get(jobId) as number,
     countLiveRuns: (jobId: string) => st.countLiveRuns.get(jobId) as number,
-    selectPendingRuns: (now: number, limit: number) => st.selectPendingRuns.all({ now, limit }) as RunRow[],
-    selectExpiredLeases: (leaseNow: number, limit: number) => st.selectExpiredLeases.all({ leaseNow, limit }) as RunRow[],
+    selectPendingRuns: (now: number, limit: number) => st.selectPendingRuns.all({ now, limit }) as RunWithJobRow[],
+    selectExpiredLeases: (leaseNow: number, limit: number) => st.selectExpiredLeases.all({ leaseNow, limit }) as RunWithJobRow[],
     claimRun: (runId: string, owner: string, claimToken: string, until: number, takenOver: boolean): void =>
       void st.claimRun.run({ runId, owner, claimToken, until, attemptIncrement: takenOver ? 1 : 0 }),
     /** True when the lease was still this owner's (with this token) and was extended. */

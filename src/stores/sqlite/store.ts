@@ -38,8 +38,8 @@ import { adaptLogger } from '../../logging.js';
 import { countDatabase, inspectDatabase } from './inspect.js';
 import { LATEST_VERSION, migrate } from './migrations.js';
 import { resolveOptions, type SQLiteJobStoreOptions, type SQLiteJobStoreTarget } from './options.js';
-import { prepareQueries, type Queries } from './queries.js';
-import { historyToRow, jobValues, rowToHistory, rowToJob, rowToRun, type JobValues, type RunRow } from './rows.js';
+import { prepareQueries, type Queries, type RunWithJobRow } from './queries.js';
+import { historyToRow, jobValues, rowToHistory, rowToJob, rowToRun, type JobValues } from './rows.js';
 
 const BUSY_CODES = /^SQLITE_(BUSY|LOCKED)/;
 const MAX_BACKOFF_MS = 500;
@@ -341,7 +341,7 @@ export class SQLiteJobStore implements JobStore {
     return this.#write((q) =>
       releases.map((release): JobReleaseResult => {
         const { jobId } = release;
-        const job = q.selectJob(jobId);
+        const job = q.selectJobHold(jobId);
         if (!job || job.acquired_by !== owner) return { jobId, created: [], refused: [], removed: false };
         q.releaseJob(jobId, release.nextRunTime, release.exhausted);
         const created: string[] = [];
@@ -349,13 +349,12 @@ export class SQLiteJobStore implements JobStore {
         let active = q.countScheduledRuns(jobId);
         const createdAt = this.#leaseClock();
         for (const run of release.runs) {
-          if (q.runExists(run.runId)) continue;
           const manual = run.manual ?? false;
           if (!manual && active >= job.max_instances) {
-            refused.push(run.runId);
+            if (!q.runExists(run.runId)) refused.push(run.runId); // one that exists is skipped, not refused
             continue;
           }
-          q.insertRun({ runId: run.runId, jobId, scheduledRunTime: run.scheduledRunTime, attempt: run.attempt ?? 1, notBefore: run.notBefore, manual, createdAt });
+          if (!q.insertRun({ runId: run.runId, jobId, scheduledRunTime: run.scheduledRunTime, attempt: run.attempt ?? 1, notBefore: run.notBefore, manual, createdAt })) continue;
           created.push(run.runId);
           if (!manual) active++;
         }
@@ -376,21 +375,25 @@ export class SQLiteJobStore implements JobStore {
       const max = sqlLimit(limit);
       const out: ClaimedRun[] = [];
       const room = (): number => (max < 0 ? -1 : max - out.length);
-      const claim = (row: RunRow, takenOver: boolean): void => {
-        const job = q.selectJob(row.job_id);
-        if (!job) {
+      const claim = (row: RunWithJobRow, takenOver: boolean): void => {
+        if (row.id === null) {
           q.deleteRun(row.run_id); // its job was removed while the run waited or its holder died
           return;
         }
         const claimToken = randomUUID();
         q.claimRun(row.run_id, owner, claimToken, until, takenOver);
-        const claimed: RunRow = { ...row, state: 'running', owner, claim_token: claimToken, lease_expires_at: until, attempt: row.attempt + (takenOver ? 1 : 0) };
-        out.push({ run: rowToRun(claimed), job: rowToJob(job), takenOver });
+        const run = rowToRun(row);
+        run.state = 'running';
+        run.owner = owner;
+        run.claimToken = claimToken;
+        run.leaseExpiresAt = until;
+        if (takenOver) run.attempt++;
+        out.push({ run, job: rowToJob(row), takenOver });
       };
       // Each batch either fills the limit or drains its index range: claimed rows leave the
       // range (new lease, or no longer pending) and rows of removed jobs are deleted, so a
       // repeated select only ever sees rows it has not handled.
-      const drain = (select: (n: number) => RunRow[], takenOver: boolean): void => {
+      const drain = (select: (n: number) => RunWithJobRow[], takenOver: boolean): void => {
         for (;;) {
           const want = room();
           if (want === 0) return;
@@ -419,16 +422,16 @@ export class SQLiteJobStore implements JobStore {
   }
 
   #completeOne(q: Queries, runId: string, claimToken: string, outcome: RunOutcome): { jobRemoved: boolean } {
-    const run = q.selectRun(runId);
+    const run = q.selectRunToComplete(runId);
     if (!run || run.claim_token !== claimToken) throw new LeaseLostError(runId, run?.job_id ?? '?', this.#name);
-    const job = q.selectJob(run.job_id);
-    if (outcome.status === 'retry' && job) {
+    const jobExists = run.exhausted !== null;
+    if (outcome.status === 'retry' && jobExists) {
       q.retryRun(runId, outcome.attempt, outcome.notBefore);
       return { jobRemoved: false };
     }
     q.deleteRun(runId);
-    if (job && job.exhausted !== 0 && q.countLiveRuns(job.id) === 0) {
-      q.deleteJob(job.id);
+    if (jobExists && run.exhausted !== 0 && q.countLiveRuns(run.job_id) === 0) {
+      q.deleteJob(run.job_id);
       return { jobRemoved: true };
     }
     return { jobRemoved: false };
@@ -437,7 +440,6 @@ export class SQLiteJobStore implements JobStore {
   async addRun(jobId: string, run: NewRun): Promise<void> {
     await this.#write((q) => {
       if (!q.selectJob(jobId)) throw new JobLookupError(jobId, this.#name);
-      if (q.runExists(run.runId)) return;
       q.insertRun({ runId: run.runId, jobId, scheduledRunTime: run.scheduledRunTime, attempt: run.attempt ?? 1, notBefore: run.notBefore, manual: run.manual ?? false, createdAt: this.#leaseClock() });
     });
   }
