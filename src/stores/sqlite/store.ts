@@ -5,11 +5,9 @@
  * blocking busy timeout and then asynchronous retries with backoff, never by dropping the write.
  * @module
  */
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { clearInterval, setInterval } from 'node:timers';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import { ConflictingIdError, JobLookupError, KairosTypeError, LeaseLostError, SerializationError, StoreClosedError } from '../../errors.js';
 import type {
@@ -33,18 +31,15 @@ import { earliestWakeTimes } from '../job-store.js';
 import { prepareHistory, retentionPlan, type ResolvedHistoryOptions, type RunHistoryQuery, type RunHistoryRecord, type StoredRunHistoryRecord } from '../history.js';
 import { assertJsonArgs } from '../serialization.js';
 import { TurnBatch } from './batch.js';
+import { retryBusy } from './busy.js';
 import { loadSqliteDriver } from './driver.js';
 import { adaptLogger } from '../../logging.js';
 import { countDatabase, inspectDatabase } from './inspect.js';
 import { LATEST_VERSION, migrate } from './migrations.js';
 import { resolveOptions, type SQLiteJobStoreOptions, type SQLiteJobStoreTarget } from './options.js';
-import { prepareQueries, type Queries, type RunWithJobRow } from './queries.js';
+import { prepareQueries, type Queries } from './queries.js';
+import { acquireDue, claimDue, completeClaimed, releaseAcquired } from './work.js';
 import { historyToRow, jobValues, rowToHistory, rowToJob, rowToRun, type JobValues } from './rows.js';
-
-const BUSY_CODES = /^SQLITE_(BUSY|LOCKED)/;
-const MAX_BACKOFF_MS = 500;
-/** A retry of a busy statement is logged as a warning after this many attempts, and every this many after. */
-const WARN_EVERY = 20;
 
 /** SQLite's LIMIT takes an integer; -1 means no limit. */
 function sqlLimit(limit: number): number {
@@ -76,7 +71,7 @@ export class SQLiteJobStore implements JobStore {
   readonly #completions = new TurnBatch<{ runId: string; claimToken: string; outcome: RunOutcome }, { jobRemoved: boolean }>(
     (items) => this.#write((q) => items.map((c) => {
       try {
-        return this.#completeOne(q, c.runId, c.claimToken, c.outcome);
+        return completeClaimed(q, c.runId, c.claimToken, c.outcome, this.#name);
       } catch (err) {
         if (err instanceof LeaseLostError) return err; // checked before writing: nothing of it was written
         throw err;
@@ -189,25 +184,9 @@ export class SQLiteJobStore implements JobStore {
 
   // ------------------------------------------------------------ transactions
 
-  /**
-   * Runs `attempt` until it does not fail with SQLITE_BUSY/LOCKED, sleeping (asynchronously, in
-   * real time) 5 ms, 10 ms, … up to 500 ms between tries, with jitter so that contending
-   * processes spread out. Gives up only when `stillWanted` says so (the store was closed).
-   */
-  async #retryBusy<T>(attempt: () => T, stillWanted: () => boolean): Promise<T> {
-    for (let tries = 1; ; tries++) {
-      try {
-        return attempt();
-      } catch (err) {
-        if (!BUSY_CODES.test(String((err as { code?: unknown }).code))) throw err;
-        if (!stillWanted()) throw new StoreClosedError(this.#name, 'SQLite');
-        if (tries % WARN_EVERY === 0) {
-          this.#logger?.warn(`kairos: SQLite job store "${this.#name}" is still waiting for a lock after ${tries} tries; retrying`, { jobStore: this.#name });
-        }
-        const backoff = Math.min(MAX_BACKOFF_MS, 5 * 2 ** Math.min(tries - 1, 10));
-        await sleep(backoff / 2 + Math.random() * (backoff / 2));
-      }
-    }
+  /** See {@link retryBusy}: retried until it succeeds or the store is closed. */
+  #retryBusy<T>(attempt: () => T, stillWanted: () => boolean): Promise<T> {
+    return retryBusy(attempt, stillWanted, { name: this.#name, logger: this.#logger });
   }
 
   /** One write transaction (BEGIN IMMEDIATE), retried while the database is busy. */
@@ -327,84 +306,19 @@ export class SQLiteJobStore implements JobStore {
   async acquireDueJobs(owner: string, now: number, limit: number): Promise<JobRecord[]> {
     const rows = await this.#write((q) => {
       const leaseNow = this.#leaseClock();
-      const max = sqlLimit(limit);
-      const due = q.selectDueJobs(now, max);
-      // Jobs held by a scheduler that died: take over acquisitions that have expired.
-      if (max < 0 || due.length < max) due.push(...q.selectExpiredAcquisitions(leaseNow, now, max < 0 ? -1 : max - due.length));
-      for (const row of due) q.acquireJob(row.id, owner, leaseNow + this.leaseDuration);
-      return due;
+      return acquireDue(q, owner, now, sqlLimit(limit), leaseNow, leaseNow + this.leaseDuration);
     });
     return rows.map(rowToJob);
   }
 
   async releaseJobs(owner: string, releases: JobRelease[]): Promise<JobReleaseResult[]> {
-    return this.#write((q) =>
-      releases.map((release): JobReleaseResult => {
-        const { jobId } = release;
-        const job = q.selectJobHold(jobId);
-        if (!job || job.acquired_by !== owner) return { jobId, created: [], refused: [], removed: false };
-        q.releaseJob(jobId, release.nextRunTime, release.exhausted);
-        const created: string[] = [];
-        const refused: string[] = [];
-        let active = q.countScheduledRuns(jobId);
-        const createdAt = this.#leaseClock();
-        for (const run of release.runs) {
-          const manual = run.manual ?? false;
-          if (!manual && active >= job.max_instances) {
-            if (!q.runExists(run.runId)) refused.push(run.runId); // one that exists is skipped, not refused
-            continue;
-          }
-          if (!q.insertRun({ runId: run.runId, jobId, scheduledRunTime: run.scheduledRunTime, attempt: run.attempt ?? 1, notBefore: run.notBefore, manual, createdAt })) continue;
-          created.push(run.runId);
-          if (!manual) active++;
-        }
-        let removed = false;
-        if (release.exhausted && q.countLiveRuns(jobId) === 0) {
-          q.deleteJob(jobId);
-          removed = true;
-        }
-        return { jobId, created, refused, removed };
-      }),
-    );
+    return this.#write((q) => releaseAcquired(q, owner, releases, this.#leaseClock));
   }
 
   async claimDueRuns(owner: string, now: number, limit: number): Promise<ClaimedRun[]> {
     return this.#write((q) => {
       const leaseNow = this.#leaseClock();
-      const until = leaseNow + this.leaseDuration;
-      const max = sqlLimit(limit);
-      const out: ClaimedRun[] = [];
-      const room = (): number => (max < 0 ? -1 : max - out.length);
-      const claim = (row: RunWithJobRow, takenOver: boolean): void => {
-        if (row.id === null) {
-          q.deleteRun(row.run_id); // its job was removed while the run waited or its holder died
-          return;
-        }
-        const claimToken = randomUUID();
-        q.claimRun(row.run_id, owner, claimToken, until, takenOver);
-        const run = rowToRun(row);
-        run.state = 'running';
-        run.owner = owner;
-        run.claimToken = claimToken;
-        run.leaseExpiresAt = until;
-        if (takenOver) run.attempt++;
-        out.push({ run, job: rowToJob(row), takenOver });
-      };
-      // Each batch either fills the limit or drains its index range: claimed rows leave the
-      // range (new lease, or no longer pending) and rows of removed jobs are deleted, so a
-      // repeated select only ever sees rows it has not handled.
-      const drain = (select: (n: number) => RunWithJobRow[], takenOver: boolean): void => {
-        for (;;) {
-          const want = room();
-          if (want === 0) return;
-          const rows = select(want);
-          for (const row of rows) claim(row, takenOver);
-          if (want < 0 || rows.length < want) return;
-        }
-      };
-      drain((n) => q.selectExpiredLeases(leaseNow, n), true);
-      drain((n) => q.selectPendingRuns(now, n), false);
-      return out;
+      return claimDue(q, owner, now, sqlLimit(limit), leaseNow, leaseNow + this.leaseDuration);
     });
   }
 
@@ -419,22 +333,6 @@ export class SQLiteJobStore implements JobStore {
   /** Recorded together with the other runs ending in this turn of the event loop (one transaction). */
   completeRun(runId: string, claimToken: string, outcome: RunOutcome): Promise<{ jobRemoved: boolean }> {
     return this.#completions.add({ runId, claimToken, outcome });
-  }
-
-  #completeOne(q: Queries, runId: string, claimToken: string, outcome: RunOutcome): { jobRemoved: boolean } {
-    const run = q.selectRunToComplete(runId);
-    if (!run || run.claim_token !== claimToken) throw new LeaseLostError(runId, run?.job_id ?? '?', this.#name);
-    const jobExists = run.exhausted !== null;
-    if (outcome.status === 'retry' && jobExists) {
-      q.retryRun(runId, outcome.attempt, outcome.notBefore);
-      return { jobRemoved: false };
-    }
-    q.deleteRun(runId);
-    if (jobExists && run.exhausted !== 0 && q.countLiveRuns(run.job_id) === 0) {
-      q.deleteJob(run.job_id);
-      return { jobRemoved: true };
-    }
-    return { jobRemoved: false };
   }
 
   async addRun(jobId: string, run: NewRun): Promise<void> {
