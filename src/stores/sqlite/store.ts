@@ -39,7 +39,7 @@ import { LATEST_VERSION, migrate } from './migrations.js';
 import { resolveOptions, type SQLiteJobStoreOptions, type SQLiteJobStoreTarget } from './options.js';
 import { prepareQueries, type Queries } from './queries.js';
 import { acquireDue, claimDue, completeClaimed, releaseAcquired } from './work.js';
-import { historyToRow, jobValues, rowToHistory, rowToJob, rowToRun, type JobValues } from './rows.js';
+import { historyToRow, jobValues, rowToHistory, type JobValues } from './rows.js';
 
 /** SQLite's LIMIT takes an integer; -1 means no limit. */
 function sqlLimit(limit: number): number {
@@ -227,7 +227,7 @@ export class SQLiteJobStore implements JobStore {
     const values = this.#toValues(job);
     await this.#write((q) => {
       if (options.replaceExisting) return q.replaceJob(values);
-      if (q.selectJob(job.id)) throw new ConflictingIdError(job.id, this.#name);
+      if (q.jobExists(job.id)) throw new ConflictingIdError(job.id, this.#name);
       q.insertJob(values);
     });
   }
@@ -259,30 +259,28 @@ export class SQLiteJobStore implements JobStore {
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
-    const row = await this.#read((q) => q.selectJob(id));
-    return row ? rowToJob(row) : null;
+    return (await this.#read((q) => q.selectJob(id))) ?? null;
   }
 
   async getJobs(): Promise<JobRecord[]> {
-    return (await this.#read((q) => q.selectJobs())).map(rowToJob);
+    return this.#read((q) => q.selectJobs());
   }
 
   async updateJob(id: string, changes: JobChanges, options: { cancelPendingRuns?: boolean } = {}): Promise<JobRecord> {
     const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as JobChanges;
     if (defined.args !== undefined) assertJsonArgs(defined.args, id, this.#name);
-    const row = await this.#write((q) => {
+    return this.#write((q) => {
       const current = q.selectJob(id);
       if (!current) throw new JobLookupError(id, this.#name);
-      q.updateJob(this.#toValues({ ...rowToJob(current), ...defined, id }));
+      q.updateJob(this.#toValues({ ...current, ...defined, id }));
       if (options.cancelPendingRuns) q.deletePendingRuns(id);
       return q.selectJob(id)!;
     });
-    return rowToJob(row);
   }
 
   async removeJob(id: string): Promise<void> {
     await this.#write((q) => {
-      if (!q.selectJob(id)) throw new JobLookupError(id, this.#name);
+      if (!q.jobExists(id)) throw new JobLookupError(id, this.#name);
       q.deleteJob(id);
       q.deletePendingRuns(id);
     });
@@ -304,11 +302,10 @@ export class SQLiteJobStore implements JobStore {
   }
 
   async acquireDueJobs(owner: string, now: number, limit: number): Promise<JobRecord[]> {
-    const rows = await this.#write((q) => {
+    return this.#write((q) => {
       const leaseNow = this.#leaseClock();
       return acquireDue(q, owner, now, sqlLimit(limit), leaseNow, leaseNow + this.leaseDuration);
     });
-    return rows.map(rowToJob);
   }
 
   async releaseJobs(owner: string, releases: JobRelease[]): Promise<JobReleaseResult[]> {
@@ -337,13 +334,13 @@ export class SQLiteJobStore implements JobStore {
 
   async addRun(jobId: string, run: NewRun): Promise<void> {
     await this.#write((q) => {
-      if (!q.selectJob(jobId)) throw new JobLookupError(jobId, this.#name);
+      if (!q.jobExists(jobId)) throw new JobLookupError(jobId, this.#name);
       q.insertRun({ runId: run.runId, jobId, scheduledRunTime: run.scheduledRunTime, attempt: run.attempt ?? 1, notBefore: run.notBefore, manual: run.manual ?? false, createdAt: this.#leaseClock() });
     });
   }
 
   async getLiveRuns(jobId: string): Promise<RunRecord[]> {
-    return (await this.#read((q) => q.selectRuns(jobId))).map(rowToRun);
+    return this.#read((q) => q.selectRuns(jobId));
   }
 
   // -------------------------------------------------------------- run history

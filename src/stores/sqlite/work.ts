@@ -7,15 +7,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { LeaseLostError } from '../../errors.js';
-import type { ClaimedRun, JobRelease, JobReleaseResult, RunOutcome } from '../job-store.js';
-import type { Queries, RunWithJobRow } from './queries.js';
-import { rowToJob, rowToRun, type JobRow } from './rows.js';
+import type { ClaimedRun, JobRecord, JobRelease, JobReleaseResult, RunOutcome } from '../job-store.js';
+import type { Queries, RunWithJob } from './queries.js';
 
 /**
  * Due jobs nobody holds, then jobs whose acquisition expired (their holder died), at most `max`
  * in all (-1: no limit), marked as held by `owner` until `until` (lease clock).
  */
-export function acquireDue(q: Queries, owner: string, now: number, max: number, leaseNow: number, until: number): JobRow[] {
+export function acquireDue(q: Queries, owner: string, now: number, max: number, leaseNow: number, until: number): JobRecord[] {
   const due = q.selectDueJobs(now, max);
   if (max < 0 || due.length < max) due.push(...q.selectExpiredAcquisitions(leaseNow, now, max < 0 ? -1 : max - due.length));
   for (const row of due) q.acquireJob(row.id, owner, until);
@@ -60,25 +59,24 @@ export function releaseAcquired(q: Queries, owner: string, releases: JobRelease[
 export function claimDue(q: Queries, owner: string, now: number, max: number, leaseNow: number, until: number): ClaimedRun[] {
   const out: ClaimedRun[] = [];
   const room = (): number => (max < 0 ? -1 : max - out.length);
-  const claim = (row: RunWithJobRow, takenOver: boolean): void => {
-    if (row.id === null) {
-      q.deleteRun(row.run_id); // its job was removed while the run waited or its holder died
+  const claim = ({ run, job }: RunWithJob, takenOver: boolean): void => {
+    if (job === null) {
+      q.deleteRun(run.runId); // its job was removed while the run waited or its holder died
       return;
     }
     const claimToken = randomUUID();
-    q.claimRun(row.run_id, owner, claimToken, until, takenOver);
-    const run = rowToRun(row);
+    q.claimRun(run.runId, owner, claimToken, until, takenOver);
     run.state = 'running';
     run.owner = owner;
     run.claimToken = claimToken;
     run.leaseExpiresAt = until;
     if (takenOver) run.attempt++;
-    out.push({ run, job: rowToJob(row), takenOver });
+    out.push({ run, job, takenOver });
   };
   // Each batch either fills the limit or drains its index range: claimed rows leave the
   // range (new lease, or no longer pending) and rows of removed jobs are deleted, so a
   // repeated select only ever sees rows it has not handled.
-  const drain = (select: (n: number) => RunWithJobRow[], takenOver: boolean): void => {
+  const drain = (select: (n: number) => RunWithJob[], takenOver: boolean): void => {
     for (;;) {
       const want = room();
       if (want === 0) return;
