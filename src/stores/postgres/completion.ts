@@ -2,6 +2,14 @@
  * How the PostgreSQL store records the end of a run (`completeRun`): runs ending at once are
  * deleted in one statement (see Batcher), and a lost connection is retried rather than reported,
  * because a run whose end is not recorded would be taken over and run a second time.
+ *
+ * A retry cannot tell from the run alone whether the attempt before it committed (its reply
+ * lost): the run is gone or pending either way, whether we ended it or another scheduler took
+ * it over after our lease and ended it. So each completion also writes its claim token to
+ * `ended_runs` (in the same statement), and a completion that finds its run not held with its
+ * token looks for its token there: found, the run's end is ours and is reported as such;
+ * otherwise the lease was lost. (In SQLite the question never arises: a completion commits
+ * synchronously in the process, and an error means it did not commit.)
  * @module
  */
 import type { Pool } from 'pg';
@@ -23,27 +31,36 @@ export interface CompletionContext {
   logger(): Logger;
 }
 
+/** Ended claims are kept at least this long (ms), and at least ten leases. */
+const KEEP_ENDED_MIN = 10 * 60_000;
+
 export class Completions {
   readonly #c: CompletionContext;
+  /**
+   * How long an ended claim is kept: longer than any retry of its completion, which the store
+   * gives up after a lease and the runner after another (plus what a hung connection takes).
+   */
+  readonly #keepEnded: number;
   /** Runs ending at once are deleted in one statement (see Batcher). */
   readonly #finisher: Batcher<{ runId: string; claimToken: string }, { jobId: string; exhausted: boolean } | null>;
 
   constructor(context: CompletionContext) {
     this.#c = context;
-    this.#finisher = new Batcher((runs) => this.#c.queries.finishRuns(this.#c.db(), runs), { maxInFlight: 2, maxBatch: 1000, key: (r) => r.runId });
+    this.#keepEnded = Math.max(KEEP_ENDED_MIN, 10 * context.leaseDuration);
+    this.#finisher = new Batcher((runs) => this.#c.queries.finishRuns(this.#c.db(), runs, this.#keepEnded), { maxInFlight: 2, maxBatch: 1000, key: (r) => r.runId });
   }
 
   /**
    * Besides the contract: a lost connection is retried (with backoff, for up to `leaseDuration`)
-   * rather than reported. When an earlier attempt did commit before its reply was lost, the retry
-   * finds the run already ended (or requeued) and reports success.
+   * rather than reported; and a completion this claim already recorded (an earlier attempt or
+   * call whose reply was lost) is reported as done again, not as a lost lease.
    */
   async complete(runId: string, claimToken: string, outcome: RunOutcome): Promise<{ jobRemoved: boolean }> {
     const deadline = Date.now() + this.#c.leaseDuration;
     let delay = 100;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#completeOnce(runId, claimToken, outcome, attempt > 1);
+        return await this.#completeOnce(runId, claimToken, outcome);
       } catch (err) {
         if (!isConnectionError(err) || Date.now() + delay > deadline || !this.#c.isOpen()) throw err;
         const name = this.#c.storeName();
@@ -54,22 +71,19 @@ export class Completions {
     }
   }
 
-  async #completeOnce(runId: string, claimToken: string, outcome: RunOutcome, retrying: boolean): Promise<{ jobRemoved: boolean }> {
+  async #completeOnce(runId: string, claimToken: string, outcome: RunOutcome): Promise<{ jobRemoved: boolean }> {
     const db = this.#c.db();
     const q = this.#c.queries;
     if (outcome.status === 'retry') {
-      const res = await q.requeueRun(db, runId, claimToken, outcome.attempt, outcome.notBefore);
-      if (res) return { jobRemoved: false };
+      if (await q.requeueRun(db, runId, claimToken, outcome.attempt, outcome.notBefore, this.#keepEnded)) return { jobRemoved: false };
     } else {
       const res = await this.#finisher.submit({ runId, claimToken });
-      if (res) {
-        const jobRemoved = res.exhausted ? await q.deleteExhaustedJob(db, res.jobId) : false;
-        return { jobRemoved };
-      }
+      if (res) return { jobRemoved: res.exhausted ? await q.deleteExhaustedJob(db, res.jobId) : false };
     }
-    const state = await q.runState(db, runId);
-    // After a lost reply, our own earlier attempt may have ended (or requeued) the run.
-    if (retrying && (state === null || state.state === 'pending')) return { jobRemoved: false };
-    throw new LeaseLostError(runId, state?.jobId ?? '?', this.#c.storeName());
+    const { endedJobId, liveJobId } = await q.endedRun(db, runId, claimToken);
+    if (endedJobId === null) throw new LeaseLostError(runId, liveJobId ?? '?', this.#c.storeName());
+    // Our own earlier attempt ended the run. If its job was exhausted, that attempt may have
+    // failed before deleting it: deleting it again is a no-op when done.
+    return { jobRemoved: outcome.status === 'retry' ? false : await q.deleteExhaustedJob(db, endedJobId) };
   }
 }

@@ -27,6 +27,12 @@ export interface RunInsert extends NewRun {
   jobId: string;
 }
 
+/**
+ * Ended claims purged per completion statement at most: more than one statement ends (its batch
+ * is at most 1000 runs), so the purge keeps up, and each purge stays small.
+ */
+const PURGE_ENDED = 2000;
+
 /** A claimed run row with its job (as JSON, see `claimDueRuns`). */
 type ClaimRow = RunRow & { taken_over: boolean; job: Record<string, unknown> };
 
@@ -34,7 +40,12 @@ type ClaimRow = RunRow & { taken_over: boolean; job: Record<string, unknown> };
 export function workQueries(n: Names, self: string) {
   const J = n.jobs;
   const R = n.runs;
+  const E = n.endedRuns;
   const channel = n.channel;
+  /** Deletes up to `limit` ended claims whose time is up, oldest first, skipping rows another purge holds. */
+  const purgeEnded = (limit: string): string => `
+    DELETE FROM ${E} WHERE claim_token = ANY (ARRAY(
+      SELECT claim_token FROM ${E} WHERE keep_until < now() ORDER BY keep_until LIMIT ${limit} FOR UPDATE SKIP LOCKED))`;
 
   const sql = {
     /**
@@ -147,14 +158,18 @@ export function workQueries(n: Names, self: string) {
       RETURNING r.run_id`,
     /**
      * Ends the runs held with these tokens ($2: run id -> token), a batch of concurrent
-     * completions; for each run ended, says whether its job is exhausted (maybe to delete).
+     * completions; for each run ended, says whether its job is exhausted (maybe to delete). Each
+     * ended claim is written to ended_runs until $3 ms from now (see `endedRun`), and up to $4
+     * rows whose time is up are purged from it.
      */
     finishRuns: `
       WITH done AS (
         DELETE FROM ${R} r
         WHERE r.run_id = ANY ($1::text[]) AND r.claim_token = $2::jsonb ->> r.run_id AND r.state = 'running'
-        RETURNING r.run_id, r.job_id
-      )
+        RETURNING r.run_id, r.job_id, r.claim_token
+      ), ended AS (
+        INSERT INTO ${E} (claim_token, run_id, job_id, keep_until) SELECT d.claim_token, d.run_id, d.job_id, ${lease('$3')} FROM done d
+      ), purged AS (${purgeEnded('$4')})
       SELECT d.run_id, d.job_id, (SELECT j.exhausted FROM ${J} j WHERE j.id = d.job_id) IS TRUE AS exhausted FROM done d`,
     /**
      * Deletes an exhausted job with no live run. Run in its own statement after the run's
@@ -168,10 +183,13 @@ export function workQueries(n: Names, self: string) {
     deleteExhaustedJobs: `
       DELETE FROM ${J} j
       WHERE j.exhausted AND NOT EXISTS (SELECT 1 FROM ${R} x WHERE x.job_id = j.id AND x.${LIVE})`,
-    /** Turns a held run back into a pending one for its next try, or drops it when its job is gone. */
+    /**
+     * Turns a held run back into a pending one for its next try, or drops it when its job is
+     * gone; either way the claim is written to ended_runs until $7 ms from now.
+     */
     requeueRun: `
       WITH held AS (
-        SELECT r.run_id, EXISTS (SELECT 1 FROM ${J} j WHERE j.id = r.job_id) AS has_job
+        SELECT r.run_id, r.job_id, EXISTS (SELECT 1 FROM ${J} j WHERE j.id = r.job_id) AS has_job
         FROM ${R} r WHERE r.run_id = $1 AND r.claim_token = $2 AND r.state = 'running'
         FOR UPDATE
       ), requeued AS (
@@ -180,10 +198,18 @@ export function workQueries(n: Names, self: string) {
         RETURNING r.run_id
       ), dropped AS (
         DELETE FROM ${R} r USING held h WHERE r.run_id = h.run_id AND NOT h.has_job
+      ), ended AS (
+        INSERT INTO ${E} (claim_token, run_id, job_id, keep_until) SELECT $2, h.run_id, h.job_id, ${lease('$7')} FROM held h
       )
       SELECT h.has_job, (SELECT ${notify('$5', '$6')} FROM requeued) AS notified FROM held h`,
-    /** A run's state, for telling a lost lease from an earlier attempt that did commit. */
-    runState: `SELECT job_id, state, claim_token FROM ${R} WHERE run_id = $1`,
+    /**
+     * Whether this claim ($2) of the run ($1) was ended by its holder (the job id then), and the
+     * run's job now, if it is live: tells a completion whose earlier attempt committed (its reply
+     * lost) from one whose run was taken over meanwhile.
+     */
+    endedRun: `
+      SELECT (SELECT e.job_id FROM ${E} e WHERE e.claim_token = $2 AND e.run_id = $1) AS ended_job,
+        (SELECT r.job_id FROM ${R} r WHERE r.run_id = $1) AS live_job`,
     insertRun: `
       WITH job AS (SELECT id FROM ${J} WHERE id = $1),
       ins AS (
@@ -258,9 +284,9 @@ export function workQueries(n: Names, self: string) {
       return runs.filter((r) => !renewed.has(r.runId)).map((r) => r.runId);
     },
     /** Deletes held runs (ids unique): for each, null when it is not held with that token. */
-    async finishRuns(db: Queryable, runs: Array<{ runId: string; claimToken: string }>): Promise<Array<{ jobId: string; exhausted: boolean } | null>> {
+    async finishRuns(db: Queryable, runs: Array<{ runId: string; claimToken: string }>, keepEndedMs: number): Promise<Array<{ jobId: string; exhausted: boolean } | null>> {
       const tokens = Object.fromEntries(runs.map((r) => [r.runId, r.claimToken]));
-      const { rows } = await q<{ run_id: string; job_id: string; exhausted: boolean }>(db, 'finishRuns', [runs.map((r) => r.runId), JSON.stringify(tokens)]);
+      const { rows } = await q<{ run_id: string; job_id: string; exhausted: boolean }>(db, 'finishRuns', [runs.map((r) => r.runId), JSON.stringify(tokens), keepEndedMs, PURGE_ENDED]);
       const ended = new Map(rows.map((r) => [r.run_id, { jobId: r.job_id, exhausted: r.exhausted }]));
       return runs.map((r) => ended.get(r.runId) ?? null);
     },
@@ -271,13 +297,14 @@ export function workQueries(n: Names, self: string) {
       return (await q(db, 'deleteExhaustedJobs', [])).rowCount ?? 0;
     },
     /** Requeues a held run for its next try: null when not held with this token, else whether its job still exists. */
-    async requeueRun(db: Queryable, runId: string, claimToken: string, attempt: number, notBefore: number): Promise<{ hasJob: boolean } | null> {
-      const { rows } = await q<{ has_job: boolean }>(db, 'requeueRun', [runId, claimToken, attempt, notBefore, channel, self]);
+    async requeueRun(db: Queryable, runId: string, claimToken: string, attempt: number, notBefore: number, keepEndedMs: number): Promise<{ hasJob: boolean } | null> {
+      const { rows } = await q<{ has_job: boolean }>(db, 'requeueRun', [runId, claimToken, attempt, notBefore, channel, self, keepEndedMs]);
       return rows[0] ? { hasJob: rows[0].has_job } : null;
     },
-    async runState(db: Queryable, runId: string): Promise<{ jobId: string; state: string; claimToken: string | null } | null> {
-      const { rows } = await q<{ job_id: string; state: string; claim_token: string | null }>(db, 'runState', [runId]);
-      return rows[0] ? { jobId: rows[0].job_id, state: rows[0].state, claimToken: rows[0].claim_token } : null;
+    /** See `sql.endedRun`. */
+    async endedRun(db: Queryable, runId: string, claimToken: string): Promise<{ endedJobId: string | null; liveJobId: string | null }> {
+      const { rows } = await q<{ ended_job: string | null; live_job: string | null }>(db, 'endedRun', [runId, claimToken]);
+      return { endedJobId: rows[0]!.ended_job, liveJobId: rows[0]!.live_job };
     },
     /** Inserts a pending run (an existing runId is a no-op); false when the job does not exist. */
     async insertRun(db: Queryable, jobId: string, run: NewRun): Promise<boolean> {
