@@ -37,7 +37,7 @@ import { ChangeNotifier } from './notifications.js';
 import { resolveOptions, type PostgresConnection, type PostgresJobStoreConfig, type PostgresJobStoreOptions } from './options.js';
 import { createQueries, type Queries } from './queries.js';
 import { checkStorableText, refusedJob } from './refusals.js';
-import { planReleases, releaseResults } from './release.js';
+import { claimOnInsert, insertedClaims, planReleases, releaseResults } from './release.js';
 
 /** Rows per INSERT of `addJobs` (its arrays are one parameter per column, whatever their length). */
 const ADD_JOBS_BATCH = 5000;
@@ -82,6 +82,8 @@ export class PostgresJobStore implements JobStore {
    * the scheduler re-acquires them at once instead of after `leaseDuration`.
    */
   readonly #unreleased = new Set<string>();
+  /** Per owner, the jobs it acquired and has not released yet (see `releaseAndClaim`). */
+  readonly #acquired = new Map<string, Map<string, JobRecord>>();
   /** Records the ends of runs (see Completions). */
   readonly #completions: Completions;
   readonly #onPoolError = (err: Error): void => {
@@ -165,6 +167,7 @@ export class PostgresJobStore implements JobStore {
   }
 
   async close(): Promise<void> {
+    this.#acquired.clear();
     const notifier = this.#notifier;
     this.#notifier = null;
     await notifier?.stop();
@@ -266,22 +269,48 @@ export class PostgresJobStore implements JobStore {
     this.#owners.add(owner);
     const jobs = await this.#q.acquireDueJobs(this.#db(), owner, now, limit, this.leaseDuration, [...this.#unreleased]);
     for (const job of jobs) this.#unreleased.delete(job.id);
+    let acquired = this.#acquired.get(owner);
+    if (!acquired && jobs.length > 0) this.#acquired.set(owner, (acquired = new Map()));
+    for (const job of jobs) acquired!.set(job.id, job);
     return jobs;
   }
 
   async releaseJobs(owner: string, releases: JobRelease[]): Promise<JobReleaseResult[]> {
-    if (releases.length === 0) return [];
+    return (await this.#release(owner, releases, null)).released;
+  }
+
+  /**
+   * See {@link JobStore.releaseAndClaim}: one transaction, in which the release's runs due by
+   * `now` are inserted claimed (see `claimOnInsert`), then `claimDueRuns`' statement claims
+   * other due runs up to `limit`.
+   */
+  async releaseAndClaim(owner: string, releases: JobRelease[], now: number, limit: number): Promise<{ released: JobReleaseResult[]; claimed: ClaimedRun[] }> {
+    if (releases.length === 0) return { released: [], claimed: await this.claimDueRuns(owner, now, limit) };
+    return this.#release(owner, releases, { now, limit });
+  }
+
+  async #release(owner: string, releases: JobRelease[], claim: { now: number; limit: number } | null): Promise<{ released: JobReleaseResult[]; claimed: ClaimedRun[] }> {
+    if (releases.length === 0) return { released: [], claimed: [] };
+    const acquired = this.#acquired.get(owner);
     try {
       return await inTransaction(this.#db(), async (client) => {
         const held = await this.#q.lockReleasedJobs(client, owner, releases);
         const plan = planReleases(releases, held);
-        const { created, removed } = await this.#q.insertRunsAndDropJobs(client, plan.inserts, plan.drop);
-        return releaseResults(releases, plan, created, removed);
+        if (claim) claimOnInsert(plan, claim.now, claim.limit, (id) => acquired?.has(id) ?? false);
+        const { created, removed, leaseNow } = await this.#q.insertRunsAndDropJobs(client, plan.inserts, plan.drop, owner, this.leaseDuration);
+        const released = releaseResults(releases, plan, created, removed);
+        if (!claim) return { released, claimed: [] };
+        const claimed = insertedClaims(releases, plan, created, owner, leaseNow + this.leaseDuration, (id) => acquired?.get(id));
+        if (claimed.length < claim.limit) claimed.push(...(await this.#q.claimDueRuns(client, owner, claim.now, claim.limit - claimed.length, this.leaseDuration)));
+        return { released, claimed: claimed.sort((a, b) => a.run.notBefore - b.run.notBefore || (a.run.runId < b.run.runId ? -1 : a.run.runId > b.run.runId ? 1 : 0)) };
       });
     } catch (err) {
       // The jobs stay acquired by `owner` until that expires; see #unreleased.
       if (isConnectionError(err)) for (const r of releases) this.#unreleased.add(r.jobId);
       throw err;
+    } finally {
+      for (const r of releases) acquired?.delete(r.jobId);
+      if (acquired?.size === 0) this.#acquired.delete(owner);
     }
   }
 

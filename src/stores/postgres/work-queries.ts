@@ -25,6 +25,8 @@ export interface ReleasedJob {
 /** A run to insert (see `insertRunsAndDropJobs`). */
 export interface RunInsert extends NewRun {
   jobId: string;
+  /** Inserted claimed already, with this token (see `insertRunsAndDropJobs`). */
+  claimToken?: string;
 }
 
 /**
@@ -103,11 +105,19 @@ export function workQueries(n: Names, self: string) {
         (SELECT count(*) FROM ${R} x WHERE x.job_id = j.id AND x.${LIVE} AND NOT x.manual)::int AS active,
         (SELECT count(*) FROM ${R} x WHERE x.job_id = j.id AND x.${LIVE})::int AS live,
         ARRAY(SELECT x.run_id FROM ${R} x WHERE x.job_id = j.id AND x.run_id = ANY ($4::text[])) AS existing`,
-    /** Second statement of a release: the runs, and exhausted jobs left without runs. */
+    /**
+     * Second statement of a release: the runs, and exhausted jobs left without runs. A run with
+     * a claim token ($12) is inserted claimed already, by $10 under a lease of $11 ms (see the
+     * store's `Preclaims`); the others pending. Returns the statement's now() for their leases.
+     */
     insertRunsAndDropJobs: `
       WITH ins AS (
-        INSERT INTO ${R} (run_id, job_id, scheduled_run_time, attempt, not_before, manual)
-        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::integer[], $5::bigint[], $6::boolean[])
+        INSERT INTO ${R} (run_id, job_id, scheduled_run_time, attempt, not_before, manual, state, owner, claim_token, lease_expires_at)
+        SELECT u.run_id, u.job_id, u.scheduled_run_time, u.attempt, u.not_before, u.manual,
+          CASE WHEN u.token IS NULL THEN 'pending' ELSE 'running' END, CASE WHEN u.token IS NULL THEN NULL ELSE $10::text END,
+          u.token, CASE WHEN u.token IS NULL THEN NULL ELSE ${lease('$11')} END
+        FROM unnest($1::text[], $2::text[], $3::bigint[], $4::integer[], $5::bigint[], $6::boolean[], $12::text[])
+          AS u(run_id, job_id, scheduled_run_time, attempt, not_before, manual, token)
         ON CONFLICT (run_id) DO NOTHING
         RETURNING run_id
       ), gone AS (
@@ -116,7 +126,8 @@ export function workQueries(n: Names, self: string) {
           AND NOT EXISTS (SELECT 1 FROM ${R} x WHERE x.job_id = j.id AND x.${LIVE})
         RETURNING j.id
       )
-      SELECT ARRAY(SELECT run_id FROM ins) AS created, ARRAY(SELECT id FROM gone) AS removed, ${notify('$8', '$9')}`,
+      SELECT ARRAY(SELECT run_id FROM ins) AS created, ARRAY(SELECT id FROM gone) AS removed, ${notify('$8', '$9')},
+        extract(epoch FROM now())::float8 * 1000 AS lease_now`,
     /**
      * Pending runs due by the schedule clock and running runs whose lease expired by the
      * database clock, oldest notBefore first; each candidate set is locked SKIP LOCKED, so
@@ -255,8 +266,9 @@ export function workQueries(n: Names, self: string) {
       ]);
       return new Map(rows.map((r) => [r.id, { id: r.id, maxInstances: r.max_instances, active: r.active, live: r.live, existing: new Set(r.existing) }]));
     },
-    async insertRunsAndDropJobs(db: Queryable, runs: RunInsert[], dropJobIds: string[]): Promise<{ created: Set<string>; removed: Set<string> }> {
-      const { rows } = await q<{ created: string[]; removed: string[] }>(db, 'insertRunsAndDropJobs', [
+    /** See `sql.insertRunsAndDropJobs`; `leaseNow` is the server's now() (ms) the leases of claimed runs count from. */
+    async insertRunsAndDropJobs(db: Queryable, runs: RunInsert[], dropJobIds: string[], owner: string, leaseMs: number): Promise<{ created: Set<string>; removed: Set<string>; leaseNow: number }> {
+      const { rows } = await q<{ created: string[]; removed: string[]; lease_now: number }>(db, 'insertRunsAndDropJobs', [
         runs.map((r) => r.runId),
         runs.map((r) => r.jobId),
         runs.map((r) => r.scheduledRunTime),
@@ -266,8 +278,11 @@ export function workQueries(n: Names, self: string) {
         dropJobIds,
         channel,
         self,
+        owner,
+        leaseMs,
+        runs.map((r) => r.claimToken ?? null),
       ]);
-      return { created: new Set(rows[0]!.created), removed: new Set(rows[0]!.removed) };
+      return { created: new Set(rows[0]!.created), removed: new Set(rows[0]!.removed), leaseNow: rows[0]!.lease_now };
     },
     /** Claims due runs, oldest notBefore first. */
     async claimDueRuns(db: Queryable, owner: string, now: number, limit: number, leaseMs: number) {
