@@ -94,13 +94,17 @@ export function workQueries(n: Names, self: string) {
      * `owner` holds it; the row stays locked until commit) and reports what maxInstances needs.
      * Each job's new values are looked up by id in a jsonb object ($3: id -> [nextRunTime,
      * exhausted]) rather than joined from unnest(): rows are reached by primary key, and no plan
-     * can compare every released job with every other.
+     * can compare every released job with every other. The owner is compared with IS NOT
+     * DISTINCT FROM (the same, as $1 is never null) because `acquired_by = $1` implies the
+     * predicate of the partial index jobs_acquired, which the planner then walks whole instead
+     * of probing the primary key: after a burst of acquisitions that index is mostly dead
+     * entries, and each release batch cost more than the one before.
      */
     lockReleasedJobs: `
       UPDATE ${J} j
       SET next_run_time = ($3::jsonb -> j.id ->> 0)::bigint, exhausted = ($3::jsonb -> j.id ->> 1)::boolean,
           acquired_by = NULL, acquired_until = NULL, updated_at = now()
-      WHERE j.id = ANY ($2::text[]) AND j.acquired_by = $1
+      WHERE j.id = ANY ($2::text[]) AND j.acquired_by IS NOT DISTINCT FROM $1
       RETURNING j.id, j.max_instances,
         (SELECT count(*) FROM ${R} x WHERE x.job_id = j.id AND x.${LIVE} AND NOT x.manual)::int AS active,
         (SELECT count(*) FROM ${R} x WHERE x.job_id = j.id AND x.${LIVE})::int AS live,
