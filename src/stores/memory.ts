@@ -8,6 +8,7 @@
 import { ConflictingIdError, JobLookupError, KairosTypeError, LeaseLostError } from '../errors.js';
 import { checkKnownKeys, optionKeys } from '../options-check.js';
 import { checkInteger, toMilliseconds, type DurationLike } from '../units.js';
+import { ChangeNotifier } from './change-notifier.js';
 import { HistoryRing } from './history-ring.js';
 import {
   HISTORY_OPTION_KEYS,
@@ -82,8 +83,8 @@ export class MemoryJobStore implements JobStore {
   readonly #leases = new IndexedHeap();
   /** Claim tokens: a counter is unique within the store, which is all a token must be here. */
   #claims = 0;
-  readonly #listeners = new Set<() => void>();
-  #notifying = false;
+  /** Jobs or runs others may have to plan changed: added, changed, runs added. */
+  readonly #changes = new ChangeNotifier();
   readonly #historyOptions: ResolvedHistoryOptions;
   readonly #history: HistoryRing;
 
@@ -110,24 +111,7 @@ export class MemoryJobStore implements JobStore {
    * many writes; the writer's own wakeup is one extra, cheap pass).
    */
   subscribe(listener: () => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  /** Something others may have to plan changed: jobs (added, changed) or runs (added). */
-  #changed(): void {
-    if (this.#listeners.size === 0 || this.#notifying) return;
-    this.#notifying = true;
-    setImmediate(() => {
-      this.#notifying = false;
-      for (const listener of [...this.#listeners]) {
-        try {
-          listener();
-        } catch {
-          // A listener's failure is its own (the scheduler's never throws); the others still hear.
-        }
-      }
-    });
+    return this.#changes.subscribe(listener);
   }
 
   async addJob(job: JobRecord, options: { replaceExisting: boolean }): Promise<void> {
@@ -136,7 +120,7 @@ export class MemoryJobStore implements JobStore {
     const stored: StoredJob = { record: copyJob(job), acquiredBy: null, acquiredUntil: 0 };
     this.#jobs.set(job.id, stored);
     this.#index(stored);
-    this.#changed();
+    this.#changes.changed();
   }
 
   async addJobs(jobs: ReadonlyArray<NewJob>): Promise<void> {
@@ -149,7 +133,7 @@ export class MemoryJobStore implements JobStore {
       this.#jobs.set(job.id, stored);
       this.#index(stored);
     }
-    this.#changed();
+    this.#changes.changed();
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
@@ -173,7 +157,7 @@ export class MemoryJobStore implements JobStore {
     this.#acquired.delete(id);
     this.#index(stored);
     if (options.cancelPendingRuns) this.#deletePendingRuns(id);
-    this.#changed();
+    this.#changes.changed();
     return copyJob(stored.record);
   }
 
@@ -339,7 +323,7 @@ export class MemoryJobStore implements JobStore {
   async addRun(jobId: string, run: NewRun): Promise<void> {
     if (!this.#jobs.has(jobId)) throw new JobLookupError(jobId, this.#name);
     if (!this.#runs.has(run.runId)) this.#insertRun(jobId, run);
-    this.#changed();
+    this.#changes.changed();
   }
 
   async getLiveRuns(jobId: string): Promise<RunRecord[]> {
