@@ -37,7 +37,7 @@ import { ChangeNotifier } from './notifications.js';
 import { resolveOptions, type PostgresConnection, type PostgresJobStoreConfig, type PostgresJobStoreOptions } from './options.js';
 import { createQueries, type Queries } from './queries.js';
 import { checkStorableText, refusedJob } from './refusals.js';
-import { claimOnInsert, insertedClaims, planReleases, releaseResults } from './release.js';
+import { releaseOn } from './release.js';
 
 /** Rows per INSERT of `addJobs` (its arrays are one parameter per column, whatever their length). */
 const ADD_JOBS_BATCH = 5000;
@@ -293,17 +293,7 @@ export class PostgresJobStore implements JobStore {
     if (releases.length === 0) return { released: [], claimed: [] };
     const acquired = this.#acquired.get(owner);
     try {
-      return await inTransaction(this.#db(), async (client) => {
-        const held = await this.#q.lockReleasedJobs(client, owner, releases);
-        const plan = planReleases(releases, held);
-        if (claim) claimOnInsert(plan, claim.now, claim.limit, (id) => acquired?.has(id) ?? false);
-        const { created, removed, leaseNow } = await this.#q.insertRunsAndDropJobs(client, plan.inserts, plan.drop, owner, this.leaseDuration);
-        const released = releaseResults(releases, plan, created, removed);
-        if (!claim) return { released, claimed: [] };
-        const claimed = insertedClaims(releases, plan, created, owner, leaseNow + this.leaseDuration, (id) => acquired?.get(id));
-        if (claimed.length < claim.limit) claimed.push(...(await this.#q.claimDueRuns(client, owner, claim.now, claim.limit - claimed.length, this.leaseDuration)));
-        return { released, claimed: claimed.sort((a, b) => a.run.notBefore - b.run.notBefore || (a.run.runId < b.run.runId ? -1 : a.run.runId > b.run.runId ? 1 : 0)) };
-      });
+      return await inTransaction(this.#db(), (client) => releaseOn(client, this.#q, owner, releases, claim, acquired, this.leaseDuration));
     } catch (err) {
       // The jobs stay acquired by `owner` until that expires; see #unreleased.
       if (isConnectionError(err)) for (const r of releases) this.#unreleased.add(r.jobId);

@@ -1,12 +1,34 @@
 /**
- * The decisions of a release (`releaseJobs`) in the PostgreSQL store, between its two
- * statements: which runs to insert, which to refuse for `maxInstances`, which exhausted jobs to
- * drop. Pure: it works on what `lockReleasedJobs` found.
+ * A release (`releaseJobs`, `releaseAndClaim`) in the PostgreSQL store: its statements, and the
+ * decisions between them (which runs to insert, which to refuse for `maxInstances`, which
+ * exhausted jobs to drop, which runs to insert claimed), made on what `lockReleasedJobs` found.
  * @module
  */
 import { randomUUID } from 'node:crypto';
 import type { ClaimedRun, JobRecord, JobRelease, JobReleaseResult } from '../job-store.js';
-import type { ReleasedJob, RunInsert } from './queries.js';
+import type { Queries, Queryable, ReleasedJob, RunInsert } from './queries.js';
+import { compareIds } from './statement.js';
+
+/**
+ * A release on `client`, inside its transaction: locks the jobs `owner` holds, decides, inserts
+ * the runs and drops exhausted jobs; with `claim` (releaseAndClaim), inserts the due runs
+ * claimed and claims other due runs up to `claim.limit`. `acquired`: the jobs `owner` acquired,
+ * as acquired (the records handed out with the runs claimed on insert).
+ */
+export async function releaseOn(
+  client: Queryable, q: Queries, owner: string, releases: readonly JobRelease[], claim: { now: number; limit: number } | null,
+  acquired: ReadonlyMap<string, JobRecord> | undefined, leaseDuration: number,
+): Promise<{ released: JobReleaseResult[]; claimed: ClaimedRun[] }> {
+  const held = await q.lockReleasedJobs(client, owner, releases);
+  const plan = planReleases(releases, held);
+  if (claim) claimOnInsert(plan, claim.now, claim.limit, (id) => acquired?.has(id) ?? false);
+  const { created, removed, leaseNow } = await q.insertRunsAndDropJobs(client, plan.inserts, plan.drop, owner, leaseDuration);
+  const released = releaseResults(releases, plan, created, removed);
+  if (!claim) return { released, claimed: [] };
+  const claimed = insertedClaims(releases, plan, created, owner, leaseNow + leaseDuration, (id) => acquired?.get(id));
+  if (claimed.length < claim.limit) claimed.push(...(await q.claimDueRuns(client, owner, claim.now, claim.limit - claimed.length, leaseDuration)));
+  return { released, claimed: claimed.sort((a, b) => a.run.notBefore - b.run.notBefore || compareIds(a.run.runId, b.run.runId)) };
+}
 
 /** What {@link planReleases} decided. */
 export interface ReleasePlan {
@@ -63,7 +85,7 @@ export function releaseResults(releases: readonly JobRelease[], plan: ReleasePla
  */
 export function claimOnInsert(plan: ReleasePlan, now: number, limit: number, known: (jobId: string) => boolean): void {
   const due = plan.inserts.filter((r) => r.notBefore <= now && known(r.jobId));
-  due.sort((a, b) => a.notBefore - b.notBefore || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
+  due.sort((a, b) => a.notBefore - b.notBefore || compareIds(a.runId, b.runId));
   for (const r of due.slice(0, Math.max(0, limit))) r.claimToken = randomUUID();
 }
 

@@ -259,7 +259,7 @@ export function workQueries(n: Names, self: string) {
       const { rows } = await q<JobRow & QueryResultRow>(db, 'acquireDueJobs', [owner, now, limit, leaseMs, unreleased]);
       return rows.map((r) => toJobRecord(r)).sort((a, b) => a.nextRunTime! - b.nextRunTime! || compareIds(a.id, b.id));
     },
-    async lockReleasedJobs(db: Queryable, owner: string, releases: JobRelease[]): Promise<Map<string, ReleasedJob>> {
+    async lockReleasedJobs(db: Queryable, owner: string, releases: readonly JobRelease[]): Promise<Map<string, ReleasedJob>> {
       // fromEntries defines own properties: an id such as "__proto__" is kept like any other.
       const values = Object.fromEntries(releases.map((r) => [r.jobId, [r.nextRunTime, r.exhausted]]));
       const { rows } = await q<{ id: string; max_instances: number; active: number; live: number; existing: string[] }>(db, 'lockReleasedJobs', [
