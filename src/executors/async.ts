@@ -57,6 +57,19 @@ export class AsyncExecutor implements Executor {
   async start(): Promise<void> {}
 
   submit(request: ExecutionRequest): Promise<unknown> {
+    if (this.#running < this.concurrency && this.waiting === 0) {
+      // A free slot and no queue: call at once. A synchronous task (the usual burst of due runs)
+      // then costs one settled promise, not a queue entry and its resolvers.
+      let result: unknown;
+      try {
+        result = this.#call(request);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      if (!isThenable(result)) return Promise.resolve(result);
+      this.#running++;
+      return Promise.resolve(result).finally(() => this.#settled());
+    }
     return new Promise((resolve, reject) => {
       this.#queue.push({ request, resolve, reject, queued: this.waiting > 0 || this.#running >= this.concurrency });
       this.#drain();
@@ -104,24 +117,26 @@ export class AsyncExecutor implements Executor {
         continue;
       }
       this.#running++;
-      const settled = (): void => {
-        this.#running--;
-        this.#drain();
-        if (this.#running === 0 && this.waiting === 0) {
-          for (const resolve of this.#idle) resolve();
-          this.#idle.clear();
-        }
-      };
       result.then(
         (value) => {
           next.resolve(value);
-          settled();
+          this.#settled();
         },
         (err: unknown) => {
           next.reject(err);
-          settled();
+          this.#settled();
         },
       );
+    }
+  }
+
+  /** A task that returned a promise has settled: its slot goes to the next one waiting. */
+  #settled(): void {
+    this.#running--;
+    this.#drain();
+    if (this.#running === 0 && this.waiting === 0) {
+      for (const resolve of this.#idle) resolve();
+      this.#idle.clear();
     }
   }
 

@@ -6,7 +6,7 @@
  */
 import type { EventEmitter } from 'eventemitter3';
 import { JobLookupError } from '../errors.js';
-import type { JobRecord, JobRelease, JobStore, Logger, NewRun } from '../stores/job-store.js';
+import type { ClaimedRun, JobRecord, JobRelease, JobReleaseResult, JobStore, Logger, NewRun } from '../stores/job-store.js';
 import { safeEmit, type SchedulerEvents } from './events.js';
 import type { HistoryRecorder } from './history-recorder.js';
 import { scheduledRunId } from './job.js';
@@ -82,7 +82,17 @@ export class Dispatcher {
         releases.push(this.#plan(name, store, job, now, memo));
         if (slicer.due()) await slicer.yield();
       }
-      const results = await store.releaseJobs(ownerId, releases);
+      // A store that can release and claim in one call saves a round trip (and a write per run).
+      const claimedAt = performance.now();
+      let results: JobReleaseResult[];
+      let claimedWith: ClaimedRun[] | null = null;
+      if (store.releaseAndClaim !== undefined) {
+        const both = await store.releaseAndClaim(ownerId, releases, horizon, batch);
+        results = both.released;
+        claimedWith = both.claimed;
+      } else {
+        results = await store.releaseJobs(ownerId, releases);
+      }
       for (const r of results) {
         let deferTo = Infinity;
         for (const runId of r.refused) {
@@ -103,23 +113,33 @@ export class Dispatcher {
       }
       // This batch's runs start (or are held) before the next batch is planned: with thousands
       // due, the runs and their completions overlap with the planning of the rest.
-      if (results.some((r) => r.created.length > 0)) claimedAny = (await this.#claim(name, store, horizon, batch, slicer, clockNow)) || claimedAny;
+      if (claimedWith !== null) {
+        claimedAny = (await this.#claim(name, store, horizon, batch, slicer, clockNow, { claimed: claimedWith, claimedAt })) || claimedAny;
+      } else if (results.some((r) => r.created.length > 0)) {
+        claimedAny = (await this.#claim(name, store, horizon, batch, slicer, clockNow)) || claimedAny;
+      }
       if (due.length < batch) break;
     }
     // Runs created otherwise: retries, runJob, runs given back, runs of a dead scheduler.
     return (await this.#claim(name, store, horizon, batch, slicer, clockNow)) || claimedAny;
   }
 
-  /** Claims the runs due by `horizon`, starting those due now and holding the others. */
-  async #claim(name: string, store: JobStore, horizon: number, batch: number, slicer: Slicer, clockNow: () => number): Promise<boolean> {
+  /**
+   * Claims the runs due by `horizon`, starting those due now and holding the others. `first` is
+   * a batch claimed already (by `releaseAndClaim`), taken before asking the store for more.
+   */
+  async #claim(
+    name: string, store: JobStore, horizon: number, batch: number, slicer: Slicer, clockNow: () => number,
+    first?: { claimed: ClaimedRun[]; claimedAt: number },
+  ): Promise<boolean> {
     const { ownerId, runner } = this.#ctx;
     let claimedAny = false;
-    for (;;) {
+    for (let given = first; ; given = undefined) {
       if (slicer.due()) await slicer.yield();
       // The leases start during the call, so no later than this: the runner measures a claim's
       // age from here, in case this process stalls before the run starts.
-      const claimedAt = performance.now();
-      const claimed = await store.claimDueRuns(ownerId, horizon, batch);
+      const claimedAt = given?.claimedAt ?? performance.now();
+      const claimed = given?.claimed ?? (await store.claimDueRuns(ownerId, horizon, batch));
       const startAt = clockNow();
       const startNow: HeldRun[] = [];
       for (const c of claimed) {

@@ -71,6 +71,8 @@ export function safeEmit<K extends SchedulerEventName>(
   name: K,
   ...payload: SchedulerEvents[K]
 ): void {
+  // Most events have no listener: asking first spares the copy of the listener list.
+  if (emitter.listenerCount(name) === 0) return;
   for (const listener of emitter.listeners(name)) {
     try {
       (listener as (...a: SchedulerEvents[K]) => void)(...payload);

@@ -7,6 +7,7 @@
  */
 import { KairosRangeError } from '../errors.js';
 import type { ClaimedRun, JobStore } from '../stores/job-store.js';
+import type { RunAttempt } from './run-attempt.js';
 import { toMilliseconds } from '../units.js';
 
 /** The default lookahead, in ms: wide enough to plan a thousand due jobs in slices before they are due. */
@@ -55,8 +56,8 @@ export interface HeldRun {
   claimed: ClaimedRun;
   /** `performance.now()` before the claim was asked for (see the runner's stale-claim check). */
   claimedAt: number;
-  /** Starts the run, prepared ahead by the runner when it was held. */
-  launch?: () => void;
+  /** The run's attempt, made by the runner when the run was held (ahead of its time). */
+  attempt?: RunAttempt;
 }
 
 /** Runs claimed ahead of their time, earliest `notBefore` first, until they are due. */

@@ -316,6 +316,14 @@ export interface JobStore {
    */
   releaseJobs(owner: string, releases: JobRelease[]): Promise<JobReleaseResult[]>;
   /**
+   * Optional: `releaseJobs(owner, releases)`, then `claimDueRuns(owner, now, limit)`, as one
+   * atomic call that writes less: the runs the release creates that are due by `now` are created
+   * claimed by `owner` (the `limit` oldest of them), then other due runs are claimed up to `limit`
+   * in all. `claimed` is ordered as `claimDueRuns` orders it; when more than `limit` runs are due,
+   * the release's own are claimed first. Without it, the scheduler calls the two methods.
+   */
+  releaseAndClaim?(owner: string, releases: JobRelease[], now: number, limit: number): Promise<{ released: JobReleaseResult[]; claimed: ClaimedRun[] }>;
+  /**
    * Claims up to `limit` runs, oldest `notBefore` first: `pending` runs with `notBefore <= now`,
    * and `running` runs whose lease has expired (lease time), which are taken over with
    * `attempt + 1`. Claimed runs become `running`, owned by `owner`, with a new `claimToken` and

@@ -5,10 +5,10 @@
  * `notBefore`. Every operation is O(log n) or O(size of its answer); none scans all jobs.
  * @module
  */
-import { randomUUID } from 'node:crypto';
-import { ConflictingIdError, JobLookupError, LeaseLostError } from '../errors.js';
+import { ConflictingIdError, JobLookupError, KairosTypeError, LeaseLostError } from '../errors.js';
 import { checkKnownKeys, optionKeys } from '../options-check.js';
-import { checkInteger } from '../units.js';
+import { checkInteger, toMilliseconds, type DurationLike } from '../units.js';
+import { ChangeNotifier } from './change-notifier.js';
 import { HistoryRing } from './history-ring.js';
 import {
   HISTORY_OPTION_KEYS,
@@ -42,10 +42,10 @@ import { earliestWakeTimes } from './job-store.js';
 export interface MemoryJobStoreOptions extends RunHistoryOptions {
   /**
    * How long a claim lasts without renewal, in ms of real time. Matters only when several
-   * schedulers in one process share this store.
+   * schedulers in one process share this store. Milliseconds or a duration object, > 0.
    * @default 30000
    */
-  leaseDuration?: number;
+  leaseDuration?: DurationLike;
   /** The real-time clock leases are judged by (for tests). @default Date.now */
   leaseClock?: () => number;
   /**
@@ -79,12 +79,21 @@ export class MemoryJobStore implements JobStore {
   readonly #pendingRuns = new IndexedHeap();
   /** Running runs, checked for expired leases (there are at most as many as runs in flight). */
   readonly #runningRuns = new Set<string>();
+  /** The running runs by lease expiry: a claim finds the expired ones without scanning them all. */
+  readonly #leases = new IndexedHeap();
+  /** Claim tokens: a counter is unique within the store, which is all a token must be here. */
+  #claims = 0;
+  /** Jobs or runs others may have to plan changed: added, changed, runs added. */
+  readonly #changes = new ChangeNotifier();
   readonly #historyOptions: ResolvedHistoryOptions;
   readonly #history: HistoryRing;
 
   constructor(options: MemoryJobStoreOptions = {}) {
     checkKnownKeys(options, OPTION_KEYS, 'MemoryJobStore');
-    this.leaseDuration = options.leaseDuration ?? 30_000;
+    this.leaseDuration = options.leaseDuration === undefined ? 30_000 : Math.ceil(toMilliseconds(options.leaseDuration, 'leaseDuration', { positive: true }));
+    if (options.leaseClock !== undefined && typeof options.leaseClock !== 'function') {
+      throw new KairosTypeError('leaseClock', options.leaseClock, 'a function returning the time in epoch milliseconds');
+    }
     this.#leaseClock = options.leaseClock ?? Date.now;
     this.#historyOptions = resolveHistoryOptions(options);
     this.#history = new HistoryRing(options.keepRunsTotal === undefined ? 10_000 : checkInteger(options.keepRunsTotal, 'keepRunsTotal', 1));
@@ -96,9 +105,13 @@ export class MemoryJobStore implements JobStore {
 
   async close(): Promise<void> {}
 
-  subscribe(): () => void {
-    // One process: every scheduler sharing this object re-arms on its own changes.
-    return () => {};
+  /**
+   * Schedulers (and JobClients) of one process may share this store: a job or run one of them
+   * writes wakes the others, on the next turn of the event loop (one wakeup per turn, however
+   * many writes; the writer's own wakeup is one extra, cheap pass).
+   */
+  subscribe(listener: () => void): () => void {
+    return this.#changes.subscribe(listener);
   }
 
   async addJob(job: JobRecord, options: { replaceExisting: boolean }): Promise<void> {
@@ -107,6 +120,7 @@ export class MemoryJobStore implements JobStore {
     const stored: StoredJob = { record: copyJob(job), acquiredBy: null, acquiredUntil: 0 };
     this.#jobs.set(job.id, stored);
     this.#index(stored);
+    this.#changes.changed();
   }
 
   async addJobs(jobs: ReadonlyArray<NewJob>): Promise<void> {
@@ -119,6 +133,7 @@ export class MemoryJobStore implements JobStore {
       this.#jobs.set(job.id, stored);
       this.#index(stored);
     }
+    this.#changes.changed();
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
@@ -142,6 +157,7 @@ export class MemoryJobStore implements JobStore {
     this.#acquired.delete(id);
     this.#index(stored);
     if (options.cancelPendingRuns) this.#deletePendingRuns(id);
+    this.#changes.changed();
     return copyJob(stored.record);
   }
 
@@ -251,15 +267,17 @@ export class MemoryJobStore implements JobStore {
       if (takenOver) run.attempt += 1;
       run.state = 'running';
       run.owner = owner;
-      run.claimToken = randomUUID();
+      run.claimToken = `claim-${++this.#claims}`;
       run.leaseExpiresAt = leaseNow + this.leaseDuration;
       this.#runningRuns.add(run.runId);
+      this.#leases.set(run.runId, run.leaseExpiresAt);
       out.push({ run: { ...run }, job: copyJob(stored.record), takenOver });
     };
-    for (const runId of this.#runningRuns) {
-      if (out.length >= limit) break;
-      const run = this.#runs.get(runId)!;
-      if (run.leaseExpiresAt !== null && run.leaseExpiresAt <= leaseNow) claim(run, true);
+    // Expired leases first, oldest first; a claim renews the lease, so each is taken once.
+    while (out.length < limit) {
+      const expiry = this.#leases.peekPriority();
+      if (expiry === undefined || expiry > leaseNow) break;
+      claim(this.#runs.get(this.#leases.peekKey()!)!, true);
     }
     while (out.length < limit) {
       const [runId] = this.#pendingRuns.popUpTo(now, 1);
@@ -275,7 +293,10 @@ export class MemoryJobStore implements JobStore {
     for (const { runId, claimToken } of runs) {
       const run = this.#runs.get(runId);
       if (!run || run.owner !== owner || run.claimToken !== claimToken) lost.push(runId);
-      else run.leaseExpiresAt = leaseNow + this.leaseDuration;
+      else {
+        run.leaseExpiresAt = leaseNow + this.leaseDuration;
+        this.#leases.set(runId, run.leaseExpiresAt);
+      }
     }
     return lost;
   }
@@ -286,6 +307,7 @@ export class MemoryJobStore implements JobStore {
     const stored = this.#jobs.get(run.jobId);
     if (outcome.status === 'retry' && stored) {
       this.#runningRuns.delete(runId);
+      this.#leases.delete(runId);
       Object.assign(run, { state: 'pending', owner: null, claimToken: null, leaseExpiresAt: null, attempt: outcome.attempt, notBefore: outcome.notBefore });
       this.#pendingRuns.set(runId, run.notBefore);
       return { jobRemoved: false };
@@ -301,6 +323,7 @@ export class MemoryJobStore implements JobStore {
   async addRun(jobId: string, run: NewRun): Promise<void> {
     if (!this.#jobs.has(jobId)) throw new JobLookupError(jobId, this.#name);
     if (!this.#runs.has(run.runId)) this.#insertRun(jobId, run);
+    this.#changes.changed();
   }
 
   async getLiveRuns(jobId: string): Promise<RunRecord[]> {
@@ -362,6 +385,7 @@ export class MemoryJobStore implements JobStore {
     this.#runs.delete(runId);
     this.#pendingRuns.delete(runId);
     this.#runningRuns.delete(runId);
+    this.#leases.delete(runId);
     const set = this.#runsByJob.get(run.jobId);
     set?.delete(runId);
     if (set && set.size === 0) this.#runsByJob.delete(run.jobId);

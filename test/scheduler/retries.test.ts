@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MemoryJobStore, Scheduler, FakeClock } from '../../src/index.js';
+import { LeaseLostError, MemoryJobStore, Scheduler, FakeClock } from '../../src/index.js';
 import { resolveRetry, retryDelay } from '../../src/scheduler/options.js';
 import { at, fakeSetup, START } from './helpers.js';
 
@@ -96,6 +96,25 @@ describe('retries with backoff', () => {
       expect(n).toBe(1);
     });
   }
+
+  it('a run taken over and ended by another holder meanwhile ends here in a LeaseLostError naming its job', async () => {
+    let leaseNow = Date.parse(START);
+    const store = new MemoryJobStore({ leaseDuration: 30_000, leaseClock: () => leaseNow });
+    const { clock, scheduler, of } = fakeSetup({ jobStores: { default: store } });
+    await scheduler.start();
+    // While the task runs, its lease runs out and another holder takes the run over and ends it:
+    // the store has no run left to end when the task returns, so it cannot name the job.
+    await scheduler.addJob(async () => {
+      leaseNow += 60_000;
+      const [taken] = await store.claimDueRuns('other', leaseNow, 10);
+      await store.completeRun(taken!.run.runId, taken!.run.claimToken!, { status: 'succeeded' });
+    }, 'date', { runDate: '2026-01-01T00:00:10Z' }, { id: 'stolen' });
+    await clock.advance({ seconds: 11 });
+    const [error] = of('jobError', 'stolen').map((e) => e.error as LeaseLostError);
+    expect(error).toBeInstanceOf(LeaseLostError);
+    expect(error).toMatchObject({ jobId: 'stolen', jobStore: 'default' });
+    expect(error!.message).toContain('job "stolen"');
+  });
 
   it('a pending retry counts toward maxInstances: a run due meanwhile is refused', async () => {
     const { clock, scheduler, of } = fakeSetup();

@@ -345,10 +345,11 @@ describe('Scheduler: real time', () => {
     let refused = 0;
     scheduler.on('jobMaxInstances', () => refused++);
     await scheduler.start();
-    // each run lasts 150 ms of its 200 ms: still in flight when the next is planned 100 ms ahead
+    // each run lasts 110 ms of its 200 ms: still in flight when the next is planned 100 ms ahead,
+    // and over 90 ms before the next is due (room for a loaded machine)
     await scheduler.addJob(async () => {
       starts.push(Date.now());
-      await new Promise((r) => setTimeout(r, 150));
+      await new Promise((r) => setTimeout(r, 110));
     }, 'interval', { milliseconds: 200 }, { maxInstances: 1 });
     await new Promise((r) => setTimeout(r, 1500));
     await scheduler.shutdown();

@@ -102,6 +102,23 @@ describe('what is stored', () => {
     await expect(store.updateJob('good', { args: [1n] })).rejects.toBeInstanceOf(SerializationError);
     expect((await store.getJob('good'))!.args).toEqual([1]);
   });
+
+  it('addJobs writes nothing when any job cannot be stored: bad args (checked first) or a trigger that is not JSON (met mid-transaction)', async () => {
+    const store = await opened();
+    const cyclic: Record<string, unknown> = { kind: 'interval' };
+    cyclic.options = cyclic;
+    const batch = (i: number, bad: Partial<ReturnType<typeof jobRecord>>) =>
+      Array.from({ length: 50 }, (_, k) => ({ job: jobRecord(`j${k}`, k === i ? bad : {}), replaceExisting: k % 2 === 0 }));
+    const cases: Array<[number, Partial<ReturnType<typeof jobRecord>>]> = [[0, { args: [1n] }], [49, { args: [() => 1] }], [30, { trigger: cyclic as never }], [49, { retry: { attempts: 2n } as never }]];
+    for (const [i, bad] of cases) {
+      const err = await store.addJobs(batch(i, bad)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SerializationError);
+      expect((err as SerializationError).jobId).toBe(`j${i}`);
+      expect(await store.getJobs()).toEqual([]);
+    }
+    await store.addJobs(batch(-1, {}));
+    expect((await store.getJobs()).map((j) => j.id).sort()).toEqual(Array.from({ length: 50 }, (_, k) => `j${k}`).sort());
+  });
 });
 
 describe('change notification', () => {

@@ -135,6 +135,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX run_history_outcome ON :schema.run_history (outcome, finished_at, seq);
     `,
   },
+  {
+    version: 4,
+    name: 'ended runs',
+    up: `
+      -- The claims whose run was ended (or requeued for a retry) by their holder, kept for a
+      -- while: a completion whose reply was lost retries, finds the run gone, and needs to know
+      -- whether its own commit ended it or another holder took it over first. Keyed by the claim
+      -- token (random per claim); keep_until is lease time, chosen by the writer, and past it
+      -- rows are purged a bounded number at a time by later completions.
+      CREATE TABLE :schema.ended_runs (
+        claim_token text COLLATE "C" PRIMARY KEY,
+        run_id      text COLLATE "C" NOT NULL,
+        job_id      text COLLATE "C" NOT NULL,
+        keep_until  timestamptz NOT NULL
+      );
+      CREATE INDEX ended_runs_keep_until ON :schema.ended_runs (keep_until);
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

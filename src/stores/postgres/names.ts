@@ -16,6 +16,8 @@ export interface Names {
   readonly jobs: string;
   readonly runs: string;
   readonly runHistory: string;
+  /** Claims whose run was ended by their holder, kept for a while (migration 4). */
+  readonly endedRuns: string;
   readonly migrations: string;
   /** The LISTEN/NOTIFY channel: `<schema>_changes`. */
   readonly channel: string;
@@ -49,6 +51,7 @@ export function namesFor(schema: unknown): Names {
     jobs: `${quoted}.jobs`,
     runs: `${quoted}.runs`,
     runHistory: `${quoted}.run_history`,
+    endedRuns: `${quoted}.ended_runs`,
     migrations: `${quoted}.migrations`,
     channel: `${schema}_changes`,
     statementPrefix: `kairos_${hash}_`,

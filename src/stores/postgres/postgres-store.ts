@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolConfig } from 'pg';
-import { ConflictingIdError, JobLookupError, KairosError, LeaseLostError, SerializationError, StoreClosedError, StoreOpenError } from '../../errors.js';
+import { ConflictingIdError, JobLookupError, KairosError, StoreClosedError, StoreOpenError } from '../../errors.js';
 import type {
   ClaimedRun,
   JobChanges,
@@ -26,7 +26,7 @@ import type {
   WakeTimes,
 } from '../job-store.js';
 import { prepareHistory, retentionPlan, type ResolvedHistoryOptions, type RunHistoryQuery, type RunHistoryRecord, type StoredRunHistoryRecord } from '../history.js';
-import { Batcher } from './batcher.js';
+import { Completions } from './completion.js';
 import { inTransaction, isConnectionError } from './connection.js';
 import { loadPgDriver, type PgDriver } from './driver.js';
 import { adaptLogger } from '../../logging.js';
@@ -35,10 +35,10 @@ import { LATEST_VERSION, migrate } from './migrations.js';
 import type { Names } from './names.js';
 import { ChangeNotifier } from './notifications.js';
 import { resolveOptions, type PostgresConnection, type PostgresJobStoreConfig, type PostgresJobStoreOptions } from './options.js';
-import { createQueries, type Queries, type RunInsert } from './queries.js';
+import { createQueries, type Queries } from './queries.js';
+import { checkStorableText, refusedJob } from './refusals.js';
+import { claimOnInsert, insertedClaims, planReleases, releaseResults } from './release.js';
 
-/** Half of a surrogate pair on its own: not encodable as UTF-8 (the driver would replace it). */
-const LONE_SURROGATE = /\p{Cs}/u;
 /** Rows per INSERT of `addJobs` (its arrays are one parameter per column, whatever their length). */
 const ADD_JOBS_BATCH = 5000;
 
@@ -82,11 +82,10 @@ export class PostgresJobStore implements JobStore {
    * the scheduler re-acquires them at once instead of after `leaseDuration`.
    */
   readonly #unreleased = new Set<string>();
-  /** Runs ending at once are deleted in one statement (see Batcher). */
-  readonly #finisher = new Batcher<{ runId: string; claimToken: string }, { jobId: string; exhausted: boolean } | null>(
-    (runs) => this.#q.finishRuns(this.#db(), runs),
-    { maxInFlight: 2, maxBatch: 1000, key: (r) => r.runId },
-  );
+  /** Per owner, the jobs it acquired and has not released yet (see `releaseAndClaim`). */
+  readonly #acquired = new Map<string, Map<string, JobRecord>>();
+  /** Records the ends of runs (see Completions). */
+  readonly #completions: Completions;
   readonly #onPoolError = (err: Error): void => {
     this.#logger.warn(`kairos: store "${this.#name}": an idle PostgreSQL connection failed (${err.message}); the pool replaces it`, { jobStore: this.#name }, err);
   };
@@ -106,6 +105,14 @@ export class PostgresJobStore implements JobStore {
     this.#maxReconnectDelay = o.maxReconnectDelay;
     this.#poolSize = o.poolSize;
     this.#history = o.history;
+    this.#completions = new Completions({
+      db: () => this.#db(),
+      isOpen: () => this.#pool !== null,
+      queries: this.#q,
+      leaseDuration: this.leaseDuration,
+      storeName: () => this.#name,
+      logger: () => this.#logger,
+    });
   }
 
   /** The schema this store keeps its tables in. */
@@ -160,6 +167,7 @@ export class PostgresJobStore implements JobStore {
   }
 
   async close(): Promise<void> {
+    this.#acquired.clear();
     const notifier = this.#notifier;
     this.#notifier = null;
     await notifier?.stop();
@@ -183,12 +191,12 @@ export class PostgresJobStore implements JobStore {
 
   async addJob(job: JobRecord, options: { replaceExisting: boolean }): Promise<void> {
     const db = this.#db();
-    this.#checkText(job);
+    checkStorableText(job, this.#name);
     try {
       if (options.replaceExisting) await this.#q.replaceJob(db, job);
       else if (!(await this.#q.insertJob(db, job))) throw new ConflictingIdError(job.id, this.#name);
     } catch (err) {
-      throw this.#refused(err, job.id);
+      throw refusedJob(err, job.id, this.#name);
     }
   }
 
@@ -197,7 +205,7 @@ export class PostgresJobStore implements JobStore {
    * change notification at the end. A taken id rolls everything back.
    */
   async addJobs(jobs: ReadonlyArray<NewJob>): Promise<void> {
-    for (const { job } of jobs) this.#checkText(job);
+    for (const { job } of jobs) checkStorableText(job, this.#name);
     let current = jobs[0]?.job.id ?? '?';
     try {
       await inTransaction(this.#db(), async (client) => {
@@ -215,19 +223,7 @@ export class PostgresJobStore implements JobStore {
         if (jobs.length > 0) await this.#q.notifyChange(client);
       });
     } catch (err) {
-      throw err instanceof ConflictingIdError ? err : this.#refused(err, jobs.length === 1 ? current : `${current}" (or one of the ${jobs.length} jobs added with it`);
-    }
-  }
-
-  #checkText(job: JobRecord): void {
-    for (const field of ['id', 'name', 'taskId', 'executor'] as const) {
-      if (LONE_SURROGATE.test(job[field])) {
-        throw new SerializationError(
-          `job "${job.id}" cannot be stored in store "${this.#name}": its ${field} contains a lone UTF-16 surrogate, which PostgreSQL text cannot hold`,
-          job.id,
-          this.#name,
-        );
-      }
+      throw err instanceof ConflictingIdError ? err : refusedJob(err, jobs.length === 1 ? current : `${current}" (or one of the ${jobs.length} jobs added with it`, this.#name);
     }
   }
 
@@ -244,7 +240,7 @@ export class PostgresJobStore implements JobStore {
     try {
       updated = await this.#q.updateJob(this.#db(), id, changes, options.cancelPendingRuns ?? false);
     } catch (err) {
-      throw this.#refused(err, id);
+      throw refusedJob(err, id, this.#name);
     }
     if (!updated) throw new JobLookupError(id, this.#name);
     return updated;
@@ -273,48 +269,48 @@ export class PostgresJobStore implements JobStore {
     this.#owners.add(owner);
     const jobs = await this.#q.acquireDueJobs(this.#db(), owner, now, limit, this.leaseDuration, [...this.#unreleased]);
     for (const job of jobs) this.#unreleased.delete(job.id);
+    let acquired = this.#acquired.get(owner);
+    if (!acquired && jobs.length > 0) this.#acquired.set(owner, (acquired = new Map()));
+    for (const job of jobs) acquired!.set(job.id, job);
     return jobs;
   }
 
   async releaseJobs(owner: string, releases: JobRelease[]): Promise<JobReleaseResult[]> {
-    if (releases.length === 0) return [];
+    return (await this.#release(owner, releases, null)).released;
+  }
+
+  /**
+   * See {@link JobStore.releaseAndClaim}: one transaction, in which the release's runs due by
+   * `now` are inserted claimed (see `claimOnInsert`), then `claimDueRuns`' statement claims
+   * other due runs up to `limit`.
+   */
+  async releaseAndClaim(owner: string, releases: JobRelease[], now: number, limit: number): Promise<{ released: JobReleaseResult[]; claimed: ClaimedRun[] }> {
+    if (releases.length === 0) return { released: [], claimed: await this.claimDueRuns(owner, now, limit) };
+    return this.#release(owner, releases, { now, limit });
+  }
+
+  async #release(owner: string, releases: JobRelease[], claim: { now: number; limit: number } | null): Promise<{ released: JobReleaseResult[]; claimed: ClaimedRun[] }> {
+    if (releases.length === 0) return { released: [], claimed: [] };
+    const acquired = this.#acquired.get(owner);
     try {
       return await inTransaction(this.#db(), async (client) => {
         const held = await this.#q.lockReleasedJobs(client, owner, releases);
-        const plans = new Map<string, { created: string[]; refused: string[] }>();
-        const inserts: RunInsert[] = [];
-        const drop: string[] = [];
-        for (const release of releases) {
-          const job = held.get(release.jobId);
-          if (!job || plans.has(release.jobId)) continue;
-          // The same decisions as MemoryJobStore: existing run ids are skipped, non-manual runs
-          // beyond maxInstances (counting pending and running ones) refused, in the order given.
-          const plan = { created: [] as string[], refused: [] as string[] };
-          let active = job.active;
-          for (const run of release.runs) {
-            if (job.existing.has(run.runId)) continue;
-            if (!run.manual && active >= job.maxInstances) {
-              plan.refused.push(run.runId);
-              continue;
-            }
-            plan.created.push(run.runId);
-            inserts.push({ ...run, jobId: job.id });
-            if (!run.manual) active++;
-          }
-          if (release.exhausted && job.live === 0 && plan.created.length === 0) drop.push(job.id);
-          plans.set(release.jobId, plan);
-        }
-        const { created, removed } = await this.#q.insertRunsAndDropJobs(client, inserts, drop);
-        return releases.map((release) => {
-          const plan = plans.get(release.jobId);
-          if (!plan) return { jobId: release.jobId, created: [], refused: [], removed: false };
-          return { jobId: release.jobId, created: plan.created.filter((id) => created.has(id)), refused: plan.refused, removed: removed.has(release.jobId) };
-        });
+        const plan = planReleases(releases, held);
+        if (claim) claimOnInsert(plan, claim.now, claim.limit, (id) => acquired?.has(id) ?? false);
+        const { created, removed, leaseNow } = await this.#q.insertRunsAndDropJobs(client, plan.inserts, plan.drop, owner, this.leaseDuration);
+        const released = releaseResults(releases, plan, created, removed);
+        if (!claim) return { released, claimed: [] };
+        const claimed = insertedClaims(releases, plan, created, owner, leaseNow + this.leaseDuration, (id) => acquired?.get(id));
+        if (claimed.length < claim.limit) claimed.push(...(await this.#q.claimDueRuns(client, owner, claim.now, claim.limit - claimed.length, this.leaseDuration)));
+        return { released, claimed: claimed.sort((a, b) => a.run.notBefore - b.run.notBefore || (a.run.runId < b.run.runId ? -1 : a.run.runId > b.run.runId ? 1 : 0)) };
       });
     } catch (err) {
       // The jobs stay acquired by `owner` until that expires; see #unreleased.
       if (isConnectionError(err)) for (const r of releases) this.#unreleased.add(r.jobId);
       throw err;
+    } finally {
+      for (const r of releases) acquired?.delete(r.jobId);
+      if (acquired?.size === 0) this.#acquired.delete(owner);
     }
   }
 
@@ -328,43 +324,9 @@ export class PostgresJobStore implements JobStore {
     return this.#q.renewLeases(this.#db(), owner, runs, this.leaseDuration);
   }
 
-  /**
-   * Besides the contract: a lost connection is retried (with backoff, for up to `leaseDuration`)
-   * rather than reported, because a run whose end is not recorded would be taken over and run a
-   * second time. When an earlier attempt did commit before its reply was lost, the retry finds
-   * the run already ended (or requeued) and reports success.
-   */
-  async completeRun(runId: string, claimToken: string, outcome: RunOutcome): Promise<{ jobRemoved: boolean }> {
-    const deadline = Date.now() + this.leaseDuration;
-    let delay = 100;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#completeOnce(runId, claimToken, outcome, attempt > 1);
-      } catch (err) {
-        if (!isConnectionError(err) || Date.now() + delay > deadline || !this.#pool) throw err;
-        if (attempt === 1) this.#logger.warn(`kairos: store "${this.#name}": recording the end of run "${runId}" failed (${(err as Error).message}); retrying`, { jobStore: this.#name, runId }, err);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 2_000);
-      }
-    }
-  }
-
-  async #completeOnce(runId: string, claimToken: string, outcome: RunOutcome, retrying: boolean): Promise<{ jobRemoved: boolean }> {
-    const db = this.#db();
-    if (outcome.status === 'retry') {
-      const res = await this.#q.requeueRun(db, runId, claimToken, outcome.attempt, outcome.notBefore);
-      if (res) return { jobRemoved: false };
-    } else {
-      const res = await this.#finisher.submit({ runId, claimToken });
-      if (res) {
-        const jobRemoved = res.exhausted ? await this.#q.deleteExhaustedJob(db, res.jobId) : false;
-        return { jobRemoved };
-      }
-    }
-    const state = await this.#q.runState(db, runId);
-    // After a lost reply, our own earlier attempt may have ended (or requeued) the run.
-    if (retrying && (state === null || state.state === 'pending')) return { jobRemoved: false };
-    throw new LeaseLostError(runId, state?.jobId ?? '?', this.#name);
+  /** See {@link Completions.complete}. */
+  completeRun(runId: string, claimToken: string, outcome: RunOutcome): Promise<{ jobRemoved: boolean }> {
+    return this.#completions.complete(runId, claimToken, outcome);
   }
 
   async addRun(jobId: string, run: NewRun): Promise<void> {
@@ -450,20 +412,5 @@ export class PostgresJobStore implements JobStore {
     // Our listener stays: end() resolves before every socket is closed, and a client whose
     // server goes away meanwhile still reports it through the pool's 'error' event.
     await pool.end().catch(() => {});
-  }
-
-  /** A data error from PostgreSQL (text with NUL, invalid JSON escape, oversized key) as SerializationError. */
-  #refused(err: unknown, jobId: string): unknown {
-    const code = (err as { code?: unknown } | null)?.code;
-    if (typeof code === 'string' && (code.startsWith('22') || code === '54000')) {
-      return new SerializationError(
-        `job "${jobId}" cannot be stored in store "${this.#name}": PostgreSQL refused it (${(err as Error).message}); ` +
-          'store text without NUL characters, and plain JSON data as args',
-        jobId,
-        this.#name,
-        { cause: err },
-      );
-    }
-    return err;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Every statement of the SQLite store, as SQL text (`SQL`, which the query-plan tests read) and
- * as named functions over statements prepared once per connection (`prepareQueries`). Callers
- * provide the transaction: these functions only run statements.
+ * as named functions over statements prepared once per connection (`prepareQueries`), which
+ * return the store contract's records where they read whole jobs or runs. Callers provide the
+ * transaction: these functions only run statements.
  *
  * Queries of live runs always say `state = 'pending'`, `state = 'running'` or
  * `state IN ('pending', 'running')` literally: that is what lets SQLite use the partial indexes
@@ -10,7 +11,8 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { RunHistoryQuery } from '../history.js';
-import type { HistoryRow, JobFields, JobRow, RunRow } from './rows.js';
+import type { JobRecord, RunRecord } from '../job-store.js';
+import { JOB_COLUMNS, RUN_COLUMNS, jobFromValues, runFromValues, type HistoryRow, type JobRow, type JobValues } from './rows.js';
 
 /** The minima `selectWakeTimes` reads (epoch ms; schedule clock for the first four, lease clock for the rest). */
 export interface WakeTimeRow {
@@ -22,14 +24,20 @@ export interface WakeTimeRow {
   heldRunUntil: number | null;
 }
 
-const JOB_COLUMNS =
-  'id, name, task_id, trigger, args, next_run_time, exhausted, misfire_grace_time, coalesce, max_instances, jitter, executor, timeout, retry';
-const JOB_VALUES =
-  '@id, @name, @task_id, @trigger, @args, @next_run_time, @exhausted, @misfire_grace_time, @coalesce, @max_instances, @jitter, @executor, @timeout, @retry';
-const JOB_SET =
-  'name = @name, task_id = @task_id, trigger = @trigger, args = @args, next_run_time = @next_run_time, exhausted = @exhausted, ' +
-  'misfire_grace_time = @misfire_grace_time, coalesce = @coalesce, max_instances = @max_instances, jitter = @jitter, ' +
-  'executor = @executor, timeout = @timeout, retry = @retry';
+const JOB_INSERT = `INSERT INTO kairos_jobs (${JOB_COLUMNS.join(', ')}) VALUES (${JOB_COLUMNS.map(() => '?').join(', ')})`;
+/** Every column a job record determines but the id, with its value taken from `source.` (`excluded.` in an upsert) or a `?`. */
+const jobSet = (source: string | null): string =>
+  JOB_COLUMNS.slice(1).map((c) => `${c} = ${source === null ? '?' : `${source}.${c}`}`).join(', ');
+
+/** The columns of a job record (read in raw mode: see `jobFromValues`). */
+const JOB_SELECT = JOB_COLUMNS.join(', ');
+/**
+ * A run's and its job's columns, for claimDueRuns: one statement a batch rather than one more per
+ * run. The job's are NULL when the job is gone.
+ */
+const RUN_WITH_JOB =
+  `${RUN_COLUMNS.map((c) => `kairos_runs.${c}`).join(', ')}, ${JOB_COLUMNS.map((c) => `kairos_jobs.${c}`).join(', ')} ` +
+  'FROM kairos_runs LEFT JOIN kairos_jobs ON kairos_jobs.id = kairos_runs.job_id';
 
 const HISTORY_COLUMNS = [
   'run_id', 'job_id', 'scheduled_run_time', 'last_scheduled_run_time', 'missed_count', 'attempt', 'started_at', 'finished_at',
@@ -41,24 +49,27 @@ const HISTORY_ORDER = 'ORDER BY finished_at DESC, seq DESC LIMIT @limit';
 /** The SQL of each named query. */
 export const SQL = {
   // ------------------------------------------------------------------- jobs
-  insertJob: `INSERT INTO kairos_jobs (${JOB_COLUMNS}) VALUES (${JOB_VALUES})`,
+  insertJob: JOB_INSERT,
   /** Replaces every field and drops any acquisition: a holder's later release is then ignored. */
   replaceJob:
-    `INSERT INTO kairos_jobs (${JOB_COLUMNS}) VALUES (${JOB_VALUES}) ` +
-    `ON CONFLICT (id) DO UPDATE SET ${JOB_SET}, acquired_by = NULL, acquired_until = NULL`,
-  selectJob: 'SELECT * FROM kairos_jobs WHERE id = ?',
-  selectJobs: 'SELECT * FROM kairos_jobs ORDER BY next_run_time IS NULL, next_run_time, id',
+    `${JOB_INSERT} ON CONFLICT (id) DO UPDATE SET ${jobSet('excluded')}, acquired_by = NULL, acquired_until = NULL`,
+  selectJob: `SELECT ${JOB_SELECT} FROM kairos_jobs WHERE id = ?`,
+  jobExists: 'SELECT 1 FROM kairos_jobs WHERE id = ?',
+  /** What releaseJobs needs of a job: who holds it, and its maxInstances (not its JSON columns). */
+  selectJobHold: 'SELECT acquired_by, max_instances FROM kairos_jobs WHERE id = ?',
+  selectJobs: `SELECT ${JOB_SELECT} FROM kairos_jobs ORDER BY next_run_time IS NULL, next_run_time, id`,
   // Clearing the acquisition makes the release of a plan made before the change a no-op.
-  updateJob: `UPDATE kairos_jobs SET ${JOB_SET}, acquired_by = NULL, acquired_until = NULL WHERE id = @id`,
+  /** The values of every column but the id, then the id. */
+  updateJob: `UPDATE kairos_jobs SET ${jobSet(null)}, acquired_by = NULL, acquired_until = NULL WHERE id = ?`,
   deleteJob: 'DELETE FROM kairos_jobs WHERE id = ?',
   deleteAllJobs: 'DELETE FROM kairos_jobs',
   /** Due jobs nobody holds, oldest first: a range scan of kairos_jobs_due. */
   selectDueJobs:
-    'SELECT * FROM kairos_jobs WHERE next_run_time IS NOT NULL AND acquired_by IS NULL AND next_run_time <= @now ' +
+    `SELECT ${JOB_SELECT} FROM kairos_jobs WHERE next_run_time IS NOT NULL AND acquired_by IS NULL AND next_run_time <= @now ` +
     'ORDER BY next_run_time, id LIMIT @limit',
   /** Due jobs whose acquisition expired (its holder died): a range scan of kairos_jobs_acquired. */
   selectExpiredAcquisitions:
-    'SELECT * FROM kairos_jobs WHERE acquired_by IS NOT NULL AND acquired_until <= @leaseNow AND next_run_time <= @now ' +
+    `SELECT ${JOB_SELECT} FROM kairos_jobs WHERE acquired_by IS NOT NULL AND acquired_until <= @leaseNow AND next_run_time <= @now ` +
     'ORDER BY next_run_time, id LIMIT @limit',
   acquireJob: 'UPDATE kairos_jobs SET acquired_by = @owner, acquired_until = @until WHERE id = @id',
   releaseJob:
@@ -83,22 +94,29 @@ export const SQL = {
         ORDER BY lease_expires_at LIMIT 1) AS heldRunUntil`,
 
   // ------------------------------------------------------------------- runs
+  /** A run id that exists already is skipped (no error, no change): see `JobStore`. */
   insertRun:
     'INSERT INTO kairos_runs (run_id, job_id, scheduled_run_time, attempt, not_before, state, manual, created_at) ' +
-    "VALUES (@runId, @jobId, @scheduledRunTime, @attempt, @notBefore, 'pending', @manual, @createdAt)",
+    "VALUES (@runId, @jobId, @scheduledRunTime, @attempt, @notBefore, 'pending', @manual, @createdAt) ON CONFLICT (run_id) DO NOTHING",
   runExists: 'SELECT 1 FROM kairos_runs WHERE run_id = ?',
-  selectRun: 'SELECT * FROM kairos_runs WHERE run_id = ?',
+  /** What completeRun needs: the run's claim, and whether its job exists and is exhausted (`exhausted` NULL: the job is gone). */
+  selectRunToComplete:
+    'SELECT kairos_runs.job_id, kairos_runs.claim_token, kairos_jobs.exhausted FROM kairos_runs ' +
+    'LEFT JOIN kairos_jobs ON kairos_jobs.id = kairos_runs.job_id WHERE kairos_runs.run_id = ?',
   selectRuns:
-    "SELECT * FROM kairos_runs WHERE job_id = ? AND state IN ('pending', 'running') ORDER BY scheduled_run_time, attempt, run_id",
+    `SELECT ${RUN_COLUMNS.join(', ')} FROM kairos_runs WHERE job_id = ? AND state IN ('pending', 'running') ORDER BY scheduled_run_time, attempt, run_id`,
   /** Runs that count toward maxInstances: live and not started by runJob. */
   countScheduledRuns: "SELECT COUNT(*) FROM kairos_runs WHERE job_id = ? AND state IN ('pending', 'running') AND manual = 0",
   countLiveRuns: "SELECT COUNT(*) FROM kairos_runs WHERE job_id = ? AND state IN ('pending', 'running')",
-  /** Pending runs that may start, oldest notBefore first: a range scan of kairos_runs_pending. */
+  /**
+   * Pending runs that may start, oldest notBefore first: a range scan of kairos_runs_pending, each
+   * with its job's columns (all NULL when the job is gone; the two tables share no column name).
+   */
   selectPendingRuns:
-    "SELECT * FROM kairos_runs WHERE state = 'pending' AND not_before <= @now ORDER BY not_before, run_id LIMIT @limit",
-  /** Runs in flight whose lease ran out: a range scan of kairos_runs_leases. */
+    `SELECT ${RUN_WITH_JOB} WHERE state = 'pending' AND not_before <= @now ORDER BY not_before, run_id LIMIT @limit`,
+  /** Runs in flight whose lease ran out, with their jobs' columns: a range scan of kairos_runs_leases. */
   selectExpiredLeases:
-    "SELECT * FROM kairos_runs WHERE state = 'running' AND lease_expires_at <= @leaseNow ORDER BY not_before, run_id LIMIT @limit",
+    `SELECT ${RUN_WITH_JOB} WHERE state = 'running' AND lease_expires_at <= @leaseNow ORDER BY not_before, run_id LIMIT @limit`,
   claimRun:
     "UPDATE kairos_runs SET state = 'running', owner = @owner, claim_token = @claimToken, lease_expires_at = @until, " +
     'attempt = attempt + @attemptIncrement WHERE run_id = @runId',
@@ -138,39 +156,59 @@ export const SQL = {
   dataVersion: 'PRAGMA data_version',
 } as const;
 
+/** A live run and its job, `null` when the job is gone. */
+export interface RunWithJob {
+  run: RunRecord;
+  job: JobRecord | null;
+}
+
+function runWithJob(v: unknown[]): RunWithJob {
+  return { run: runFromValues(v), job: v[RUN_COLUMNS.length] === null ? null : jobFromValues(v, RUN_COLUMNS.length) };
+}
+
 /** The name of a query in {@link SQL}. */
 export type QueryName = keyof typeof SQL;
 
 /** The store's queries as named functions over statements prepared on `db`. */
 export function prepareQueries(db: Database) {
   const st = Object.fromEntries(Object.entries(SQL).map(([name, sql]) => [name, db.prepare(sql)])) as Record<QueryName, Statement>;
-  for (const name of ['countScheduledRuns', 'countLiveRuns', 'dataVersion', 'runExists'] as const) st[name].pluck();
+  for (const name of ['countScheduledRuns', 'countLiveRuns', 'dataVersion', 'runExists', 'jobExists'] as const) st[name].pluck();
+  for (const name of ['selectJob', 'selectJobs', 'selectDueJobs', 'selectExpiredAcquisitions', 'selectRuns', 'selectPendingRuns', 'selectExpiredLeases'] as const) {
+    st[name].raw();
+  }
+  const jobs = (rows: unknown[]): JobRecord[] => (rows as unknown[][]).map((v) => jobFromValues(v));
 
   return {
-    insertJob: (row: JobFields): void => void st.insertJob.run(row),
-    replaceJob: (row: JobFields): void => void st.replaceJob.run(row),
-    selectJob: (id: string) => st.selectJob.get(id) as JobRow | undefined,
-    selectJobs: () => st.selectJobs.all() as JobRow[],
-    updateJob: (row: JobFields): void => void st.updateJob.run(row),
+    insertJob: (values: JobValues): void => void st.insertJob.run(values),
+    replaceJob: (values: JobValues): void => void st.replaceJob.run(values),
+    selectJob: (id: string): JobRecord | undefined => {
+      const v = st.selectJob.get(id) as unknown[] | undefined;
+      return v === undefined ? undefined : jobFromValues(v);
+    },
+    jobExists: (id: string): boolean => st.jobExists.get(id) !== undefined,
+    selectJobHold: (id: string) => st.selectJobHold.get(id) as Pick<JobRow, 'acquired_by' | 'max_instances'> | undefined,
+    selectJobs: () => jobs(st.selectJobs.all()),
+    updateJob: ([id, ...rest]: JobValues): void => void st.updateJob.run(rest, id),
     deleteJob: (id: string): void => void st.deleteJob.run(id),
     deleteAllJobs: (): void => void st.deleteAllJobs.run(),
-    selectDueJobs: (now: number, limit: number) => st.selectDueJobs.all({ now, limit }) as JobRow[],
-    selectExpiredAcquisitions: (leaseNow: number, now: number, limit: number) =>
-      st.selectExpiredAcquisitions.all({ leaseNow, now, limit }) as JobRow[],
+    selectDueJobs: (now: number, limit: number) => jobs(st.selectDueJobs.all({ now, limit })),
+    selectExpiredAcquisitions: (leaseNow: number, now: number, limit: number) => jobs(st.selectExpiredAcquisitions.all({ leaseNow, now, limit })),
     acquireJob: (id: string, owner: string, until: number): void => void st.acquireJob.run({ id, owner, until }),
     releaseJob: (id: string, nextRunTime: number | null, exhausted: boolean): void =>
       void st.releaseJob.run({ id, nextRunTime, exhausted: exhausted ? 1 : 0 }),
     selectWakeTimes: (owner: string, leaseNow: number) => st.selectWakeTimes.get({ owner, leaseNow }) as WakeTimeRow,
 
-    insertRun: (run: { runId: string; jobId: string; scheduledRunTime: number; attempt: number; notBefore: number; manual: boolean; createdAt: number }): void =>
-      void st.insertRun.run({ ...run, manual: run.manual ? 1 : 0 }),
+    /** False when a run of that id exists already (nothing is written). */
+    insertRun: (run: { runId: string; jobId: string; scheduledRunTime: number; attempt: number; notBefore: number; manual: boolean; createdAt: number }): boolean =>
+      st.insertRun.run({ ...run, manual: run.manual ? 1 : 0 }).changes === 1,
     runExists: (runId: string): boolean => st.runExists.get(runId) !== undefined,
-    selectRun: (runId: string) => st.selectRun.get(runId) as RunRow | undefined,
-    selectRuns: (jobId: string) => st.selectRuns.all(jobId) as RunRow[],
+    selectRunToComplete: (runId: string) =>
+      st.selectRunToComplete.get(runId) as { job_id: string; claim_token: string | null; exhausted: number | null } | undefined,
+    selectRuns: (jobId: string) => (st.selectRuns.all(jobId) as unknown[][]).map(runFromValues),
     countScheduledRuns: (jobId: string) => st.countScheduledRuns.get(jobId) as number,
     countLiveRuns: (jobId: string) => st.countLiveRuns.get(jobId) as number,
-    selectPendingRuns: (now: number, limit: number) => st.selectPendingRuns.all({ now, limit }) as RunRow[],
-    selectExpiredLeases: (leaseNow: number, limit: number) => st.selectExpiredLeases.all({ leaseNow, limit }) as RunRow[],
+    selectPendingRuns: (now: number, limit: number) => (st.selectPendingRuns.all({ now, limit }) as unknown[][]).map(runWithJob),
+    selectExpiredLeases: (leaseNow: number, limit: number) => (st.selectExpiredLeases.all({ leaseNow, limit }) as unknown[][]).map(runWithJob),
     claimRun: (runId: string, owner: string, claimToken: string, until: number, takenOver: boolean): void =>
       void st.claimRun.run({ runId, owner, claimToken, until, attemptIncrement: takenOver ? 1 : 0 }),
     /** True when the lease was still this owner's (with this token) and was extended. */

@@ -44,57 +44,86 @@ export interface RunRow {
   created_at: number;
 }
 
-/** The columns of a job record; `args` must have passed `assertJsonArgs` already. */
-export function jobToRow(job: JobRecord): JobFields {
+/** The columns a job record determines, in the order of {@link jobValues}. */
+export const JOB_COLUMNS = [
+  'id', 'name', 'task_id', 'trigger', 'args', 'next_run_time', 'exhausted', 'misfire_grace_time', 'coalesce', 'max_instances',
+  'jitter', 'executor', 'timeout', 'retry',
+] as const satisfies ReadonlyArray<keyof JobFields>;
+
+/** A job's column values in {@link JOB_COLUMNS} order (bound as `?` parameters). */
+export type JobValues = [
+  id: string, name: string, taskId: string, trigger: string, args: string, nextRunTime: number | null, exhausted: number,
+  misfireGraceTime: number | null, coalesce: number, maxInstances: number, jitter: number, executor: string,
+  timeout: number | null, retry: string | null,
+];
+
+/**
+ * The columns of a job record, as positional values: binding an array costs better-sqlite3 far
+ * less than looking up fourteen named parameters on an object, which was most of the cost of
+ * writing a job (100,000 jobs: about 540 ms against 650 to 900 ms). `args` must have passed
+ * `assertJsonArgs` already.
+ */
+export function jobValues(job: JobRecord): JobValues {
+  return [
+    job.id,
+    job.name,
+    job.taskId,
+    JSON.stringify(job.trigger),
+    JSON.stringify(job.args),
+    job.nextRunTime,
+    job.exhausted ? 1 : 0,
+    job.misfireGraceTime,
+    job.coalesce ? 1 : 0,
+    job.maxInstances,
+    job.jitter,
+    job.executor,
+    job.timeout,
+    job.retry === null ? null : JSON.stringify(job.retry),
+  ];
+}
+
+/**
+ * The job record in `v`, the values of {@link JOB_COLUMNS} from index `at`. Reads take rows as
+ * arrays (better-sqlite3's raw mode): building an object of named properties per row cost more
+ * than the rest of the read (1,000 runs with their jobs: about 6.5 µs a row as objects, 3 as arrays).
+ */
+export function jobFromValues(v: readonly unknown[], at = 0): JobRecord {
   return {
-    id: job.id,
-    name: job.name,
-    task_id: job.taskId,
-    trigger: JSON.stringify(job.trigger),
-    args: JSON.stringify(job.args),
-    next_run_time: job.nextRunTime,
-    exhausted: job.exhausted ? 1 : 0,
-    misfire_grace_time: job.misfireGraceTime,
-    coalesce: job.coalesce ? 1 : 0,
-    max_instances: job.maxInstances,
-    jitter: job.jitter,
-    executor: job.executor,
-    timeout: job.timeout,
-    retry: job.retry === null ? null : JSON.stringify(job.retry),
+    id: v[at] as string,
+    name: v[at + 1] as string,
+    taskId: v[at + 2] as string,
+    trigger: JSON.parse(v[at + 3] as string) as JobRecord['trigger'],
+    args: JSON.parse(v[at + 4] as string) as unknown[],
+    nextRunTime: v[at + 5] as number | null,
+    exhausted: v[at + 6] !== 0,
+    misfireGraceTime: v[at + 7] as number | null,
+    coalesce: v[at + 8] !== 0,
+    maxInstances: v[at + 9] as number,
+    jitter: v[at + 10] as number,
+    executor: v[at + 11] as string,
+    timeout: v[at + 12] as number | null,
+    retry: v[at + 13] === null ? null : (JSON.parse(v[at + 13] as string) as RetryPolicy),
   };
 }
 
-export function rowToJob(row: JobFields): JobRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    taskId: row.task_id,
-    trigger: JSON.parse(row.trigger) as JobRecord['trigger'],
-    args: JSON.parse(row.args) as unknown[],
-    nextRunTime: row.next_run_time,
-    exhausted: row.exhausted !== 0,
-    misfireGraceTime: row.misfire_grace_time,
-    coalesce: row.coalesce !== 0,
-    maxInstances: row.max_instances,
-    jitter: row.jitter,
-    executor: row.executor,
-    timeout: row.timeout,
-    retry: row.retry === null ? null : (JSON.parse(row.retry) as RetryPolicy),
-  };
-}
+/** The columns of a run record, in the order {@link runFromValues} reads them. */
+export const RUN_COLUMNS = [
+  'run_id', 'job_id', 'scheduled_run_time', 'attempt', 'not_before', 'state', 'owner', 'lease_expires_at', 'claim_token', 'manual',
+] as const satisfies ReadonlyArray<keyof RunRow>;
 
-export function rowToRun(row: RunRow): RunRecord {
+/** The run record in `v`, the values of {@link RUN_COLUMNS} from index 0. */
+export function runFromValues(v: readonly unknown[]): RunRecord {
   return {
-    runId: row.run_id,
-    jobId: row.job_id,
-    scheduledRunTime: row.scheduled_run_time,
-    attempt: row.attempt,
-    notBefore: row.not_before,
-    state: row.state,
-    owner: row.owner,
-    leaseExpiresAt: row.lease_expires_at,
-    claimToken: row.claim_token,
-    manual: row.manual !== 0,
+    runId: v[0] as string,
+    jobId: v[1] as string,
+    scheduledRunTime: v[2] as number,
+    attempt: v[3] as number,
+    notBefore: v[4] as number,
+    state: v[5] as RunRecord['state'],
+    owner: v[6] as string | null,
+    leaseExpiresAt: v[7] as number | null,
+    claimToken: v[8] as string | null,
+    manual: v[9] !== 0,
   };
 }
 

@@ -5,11 +5,9 @@
  * blocking busy timeout and then asynchronous retries with backoff, never by dropping the write.
  * @module
  */
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { clearInterval, setInterval } from 'node:timers';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import { ConflictingIdError, JobLookupError, KairosTypeError, LeaseLostError, SerializationError, StoreClosedError } from '../../errors.js';
 import type {
@@ -33,18 +31,15 @@ import { earliestWakeTimes } from '../job-store.js';
 import { prepareHistory, retentionPlan, type ResolvedHistoryOptions, type RunHistoryQuery, type RunHistoryRecord, type StoredRunHistoryRecord } from '../history.js';
 import { assertJsonArgs } from '../serialization.js';
 import { TurnBatch } from './batch.js';
+import { retryBusy } from './busy.js';
 import { loadSqliteDriver } from './driver.js';
 import { adaptLogger } from '../../logging.js';
 import { countDatabase, inspectDatabase } from './inspect.js';
 import { LATEST_VERSION, migrate } from './migrations.js';
 import { resolveOptions, type SQLiteJobStoreOptions, type SQLiteJobStoreTarget } from './options.js';
 import { prepareQueries, type Queries } from './queries.js';
-import { historyToRow, jobToRow, rowToHistory, rowToJob, rowToRun, type JobFields, type RunRow } from './rows.js';
-
-const BUSY_CODES = /^SQLITE_(BUSY|LOCKED)/;
-const MAX_BACKOFF_MS = 500;
-/** A retry of a busy statement is logged as a warning after this many attempts, and every this many after. */
-const WARN_EVERY = 20;
+import { acquireDue, claimDue, completeClaimed, releaseAcquired } from './work.js';
+import { historyToRow, jobValues, rowToHistory, type JobValues } from './rows.js';
 
 /** SQLite's LIMIT takes an integer; -1 means no limit. */
 function sqlLimit(limit: number): number {
@@ -76,7 +71,7 @@ export class SQLiteJobStore implements JobStore {
   readonly #completions = new TurnBatch<{ runId: string; claimToken: string; outcome: RunOutcome }, { jobRemoved: boolean }>(
     (items) => this.#write((q) => items.map((c) => {
       try {
-        return this.#completeOne(q, c.runId, c.claimToken, c.outcome);
+        return completeClaimed(q, c.runId, c.claimToken, c.outcome, this.#name);
       } catch (err) {
         if (err instanceof LeaseLostError) return err; // checked before writing: nothing of it was written
         throw err;
@@ -189,25 +184,9 @@ export class SQLiteJobStore implements JobStore {
 
   // ------------------------------------------------------------ transactions
 
-  /**
-   * Runs `attempt` until it does not fail with SQLITE_BUSY/LOCKED, sleeping (asynchronously, in
-   * real time) 5 ms, 10 ms, … up to 500 ms between tries, with jitter so that contending
-   * processes spread out. Gives up only when `stillWanted` says so (the store was closed).
-   */
-  async #retryBusy<T>(attempt: () => T, stillWanted: () => boolean): Promise<T> {
-    for (let tries = 1; ; tries++) {
-      try {
-        return attempt();
-      } catch (err) {
-        if (!BUSY_CODES.test(String((err as { code?: unknown }).code))) throw err;
-        if (!stillWanted()) throw new StoreClosedError(this.#name, 'SQLite');
-        if (tries % WARN_EVERY === 0) {
-          this.#logger?.warn(`kairos: SQLite job store "${this.#name}" is still waiting for a lock after ${tries} tries; retrying`, { jobStore: this.#name });
-        }
-        const backoff = Math.min(MAX_BACKOFF_MS, 5 * 2 ** Math.min(tries - 1, 10));
-        await sleep(backoff / 2 + Math.random() * (backoff / 2));
-      }
-    }
+  /** See {@link retryBusy}: retried until it succeeds or the store is closed. */
+  #retryBusy<T>(attempt: () => T, stillWanted: () => boolean): Promise<T> {
+    return retryBusy(attempt, stillWanted, { name: this.#name, logger: this.#logger });
   }
 
   /** One write transaction (BEGIN IMMEDIATE), retried while the database is busy. */
@@ -230,38 +209,49 @@ export class SQLiteJobStore implements JobStore {
 
   // --------------------------------------------------------------------- jobs
 
-  #toRow(job: JobRecord): JobFields {
+  #toValues(job: JobRecord): JobValues {
     assertJsonArgs(job.args, job.id, this.#name);
+    return this.#serialize(job);
+  }
+
+  /** The job's values; its args must have passed `assertJsonArgs`. */
+  #serialize(job: JobRecord): JobValues {
     try {
-      return jobToRow(job);
+      return jobValues(job);
     } catch (err) {
       throw new SerializationError(`job "${job.id}" cannot be stored in store "${this.#name}": its trigger or retry options are not JSON`, job.id, this.#name, { cause: err });
     }
   }
 
   async addJob(job: JobRecord, options: { replaceExisting: boolean }): Promise<void> {
-    const row = this.#toRow(job);
+    const values = this.#toValues(job);
     await this.#write((q) => {
-      if (options.replaceExisting) return q.replaceJob(row);
-      if (q.selectJob(job.id)) throw new ConflictingIdError(job.id, this.#name);
-      q.insertJob(row);
+      if (options.replaceExisting) return q.replaceJob(values);
+      if (q.jobExists(job.id)) throw new ConflictingIdError(job.id, this.#name);
+      q.insertJob(values);
     });
   }
 
-  /** One transaction, prepared statements; a taken id is caught by the primary key (no lookup per job). */
+  /**
+   * One transaction, one prepared statement per row; a taken id is caught by the primary key (no
+   * lookup per job). The args of every job are checked before the transaction; each job's values
+   * are made just before its insert, so that none outlives it (holding 100,000 of them until the
+   * transaction ran cost more in garbage collection than the inserts). A trigger that is not JSON
+   * fails inside the transaction, which then writes nothing.
+   */
   async addJobs(jobs: ReadonlyArray<NewJob>): Promise<void> {
-    const rows = jobs.map(({ job }) => this.#toRow(job));
+    for (const { job } of jobs) assertJsonArgs(job.args, job.id, this.#name);
     await this.#write((q) => {
-      for (let i = 0; i < rows.length; i++) {
-        const row = rows[i]!;
-        if (jobs[i]!.replaceExisting) {
-          q.replaceJob(row);
+      for (const { job, replaceExisting } of jobs) {
+        const values = this.#serialize(job);
+        if (replaceExisting) {
+          q.replaceJob(values);
           continue;
         }
         try {
-          q.insertJob(row);
+          q.insertJob(values);
         } catch (err) {
-          if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new ConflictingIdError(jobs[i]!.job.id, this.#name);
+          if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new ConflictingIdError(job.id, this.#name);
           throw err;
         }
       }
@@ -269,30 +259,28 @@ export class SQLiteJobStore implements JobStore {
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
-    const row = await this.#read((q) => q.selectJob(id));
-    return row ? rowToJob(row) : null;
+    return (await this.#read((q) => q.selectJob(id))) ?? null;
   }
 
   async getJobs(): Promise<JobRecord[]> {
-    return (await this.#read((q) => q.selectJobs())).map(rowToJob);
+    return this.#read((q) => q.selectJobs());
   }
 
   async updateJob(id: string, changes: JobChanges, options: { cancelPendingRuns?: boolean } = {}): Promise<JobRecord> {
     const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as JobChanges;
     if (defined.args !== undefined) assertJsonArgs(defined.args, id, this.#name);
-    const row = await this.#write((q) => {
+    return this.#write((q) => {
       const current = q.selectJob(id);
       if (!current) throw new JobLookupError(id, this.#name);
-      q.updateJob(this.#toRow({ ...rowToJob(current), ...defined, id }));
+      q.updateJob(this.#toValues({ ...current, ...defined, id }));
       if (options.cancelPendingRuns) q.deletePendingRuns(id);
       return q.selectJob(id)!;
     });
-    return rowToJob(row);
   }
 
   async removeJob(id: string): Promise<void> {
     await this.#write((q) => {
-      if (!q.selectJob(id)) throw new JobLookupError(id, this.#name);
+      if (!q.jobExists(id)) throw new JobLookupError(id, this.#name);
       q.deleteJob(id);
       q.deletePendingRuns(id);
     });
@@ -314,83 +302,20 @@ export class SQLiteJobStore implements JobStore {
   }
 
   async acquireDueJobs(owner: string, now: number, limit: number): Promise<JobRecord[]> {
-    const rows = await this.#write((q) => {
+    return this.#write((q) => {
       const leaseNow = this.#leaseClock();
-      const max = sqlLimit(limit);
-      const due = q.selectDueJobs(now, max);
-      // Jobs held by a scheduler that died: take over acquisitions that have expired.
-      if (max < 0 || due.length < max) due.push(...q.selectExpiredAcquisitions(leaseNow, now, max < 0 ? -1 : max - due.length));
-      for (const row of due) q.acquireJob(row.id, owner, leaseNow + this.leaseDuration);
-      return due;
+      return acquireDue(q, owner, now, sqlLimit(limit), leaseNow, leaseNow + this.leaseDuration);
     });
-    return rows.map(rowToJob);
   }
 
   async releaseJobs(owner: string, releases: JobRelease[]): Promise<JobReleaseResult[]> {
-    return this.#write((q) =>
-      releases.map((release): JobReleaseResult => {
-        const { jobId } = release;
-        const job = q.selectJob(jobId);
-        if (!job || job.acquired_by !== owner) return { jobId, created: [], refused: [], removed: false };
-        q.releaseJob(jobId, release.nextRunTime, release.exhausted);
-        const created: string[] = [];
-        const refused: string[] = [];
-        let active = q.countScheduledRuns(jobId);
-        const createdAt = this.#leaseClock();
-        for (const run of release.runs) {
-          if (q.runExists(run.runId)) continue;
-          const manual = run.manual ?? false;
-          if (!manual && active >= job.max_instances) {
-            refused.push(run.runId);
-            continue;
-          }
-          q.insertRun({ runId: run.runId, jobId, scheduledRunTime: run.scheduledRunTime, attempt: run.attempt ?? 1, notBefore: run.notBefore, manual, createdAt });
-          created.push(run.runId);
-          if (!manual) active++;
-        }
-        let removed = false;
-        if (release.exhausted && q.countLiveRuns(jobId) === 0) {
-          q.deleteJob(jobId);
-          removed = true;
-        }
-        return { jobId, created, refused, removed };
-      }),
-    );
+    return this.#write((q) => releaseAcquired(q, owner, releases, this.#leaseClock));
   }
 
   async claimDueRuns(owner: string, now: number, limit: number): Promise<ClaimedRun[]> {
     return this.#write((q) => {
       const leaseNow = this.#leaseClock();
-      const until = leaseNow + this.leaseDuration;
-      const max = sqlLimit(limit);
-      const out: ClaimedRun[] = [];
-      const room = (): number => (max < 0 ? -1 : max - out.length);
-      const claim = (row: RunRow, takenOver: boolean): void => {
-        const job = q.selectJob(row.job_id);
-        if (!job) {
-          q.deleteRun(row.run_id); // its job was removed while the run waited or its holder died
-          return;
-        }
-        const claimToken = randomUUID();
-        q.claimRun(row.run_id, owner, claimToken, until, takenOver);
-        const claimed: RunRow = { ...row, state: 'running', owner, claim_token: claimToken, lease_expires_at: until, attempt: row.attempt + (takenOver ? 1 : 0) };
-        out.push({ run: rowToRun(claimed), job: rowToJob(job), takenOver });
-      };
-      // Each batch either fills the limit or drains its index range: claimed rows leave the
-      // range (new lease, or no longer pending) and rows of removed jobs are deleted, so a
-      // repeated select only ever sees rows it has not handled.
-      const drain = (select: (n: number) => RunRow[], takenOver: boolean): void => {
-        for (;;) {
-          const want = room();
-          if (want === 0) return;
-          const rows = select(want);
-          for (const row of rows) claim(row, takenOver);
-          if (want < 0 || rows.length < want) return;
-        }
-      };
-      drain((n) => q.selectExpiredLeases(leaseNow, n), true);
-      drain((n) => q.selectPendingRuns(now, n), false);
-      return out;
+      return claimDue(q, owner, now, sqlLimit(limit), leaseNow, leaseNow + this.leaseDuration);
     });
   }
 
@@ -407,32 +332,15 @@ export class SQLiteJobStore implements JobStore {
     return this.#completions.add({ runId, claimToken, outcome });
   }
 
-  #completeOne(q: Queries, runId: string, claimToken: string, outcome: RunOutcome): { jobRemoved: boolean } {
-    const run = q.selectRun(runId);
-    if (!run || run.claim_token !== claimToken) throw new LeaseLostError(runId, run?.job_id ?? '?', this.#name);
-    const job = q.selectJob(run.job_id);
-    if (outcome.status === 'retry' && job) {
-      q.retryRun(runId, outcome.attempt, outcome.notBefore);
-      return { jobRemoved: false };
-    }
-    q.deleteRun(runId);
-    if (job && job.exhausted !== 0 && q.countLiveRuns(job.id) === 0) {
-      q.deleteJob(job.id);
-      return { jobRemoved: true };
-    }
-    return { jobRemoved: false };
-  }
-
   async addRun(jobId: string, run: NewRun): Promise<void> {
     await this.#write((q) => {
-      if (!q.selectJob(jobId)) throw new JobLookupError(jobId, this.#name);
-      if (q.runExists(run.runId)) return;
+      if (!q.jobExists(jobId)) throw new JobLookupError(jobId, this.#name);
       q.insertRun({ runId: run.runId, jobId, scheduledRunTime: run.scheduledRunTime, attempt: run.attempt ?? 1, notBefore: run.notBefore, manual: run.manual ?? false, createdAt: this.#leaseClock() });
     });
   }
 
   async getLiveRuns(jobId: string): Promise<RunRecord[]> {
-    return (await this.#read((q) => q.selectRuns(jobId))).map(rowToRun);
+    return this.#read((q) => q.selectRuns(jobId));
   }
 
   // -------------------------------------------------------------- run history

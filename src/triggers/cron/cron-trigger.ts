@@ -13,7 +13,7 @@ import { ZoneRules } from '../zone.js';
 import { nextFireInstant } from './dst.js';
 import { fromCrontab, fromKeywords, type CronExpression, type CronFieldValue } from './expression.js';
 import { FIELD_NAMES, MAX_YEAR, MIN_YEAR } from './fields.js';
-import { dateKey, WallSearch } from './search.js';
+import { WallSearch } from './search.js';
 
 /**
  * Cron fields in keyword form. Each is a number or text with `*`, `*\/n`, `a-b`, `a-b/n`, lists
@@ -63,7 +63,7 @@ const PARTS = Symbol('kairos.cronParts');
 const firesByDate = new Map<string, boolean>();
 
 function canFire(expr: CronExpression): boolean {
-  const key = dateKey(expr);
+  const key = expr.dateKey;
   let fires = firesByDate.get(key);
   if (fires === undefined) {
     fires = new WallSearch(expr).next(Date.UTC(MIN_YEAR, 0, 1)) !== null;

@@ -6,6 +6,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { KairosRangeError, KairosTypeError } from '../../errors.js';
 import { FIELD_NAMES, parseField, type CronField, type FieldName } from './fields.js';
+import type { WallSearch } from './search.js';
 
 /** A compiled expression: every field parsed, plus the two rules that depend on the form. */
 export interface CronExpression {
@@ -14,6 +15,13 @@ export interface CronExpression {
   readonly vixieOr: boolean;
   /** SPEC "fixed-time": second, minute and hour are each a value, list or partial range/step. */
   readonly fixedTime: boolean;
+  /** Identifies the date part (year, month, day, week, dayOfWeek, Vixie OR): what the day search depends on. */
+  readonly dateKey: string;
+  /**
+   * The expression's search, made on first use (see `WallSearch.for`). A slot rather than a
+   * WeakMap: a hundred thousand distinct expressions made a WeakMap the costliest part of adding jobs.
+   */
+  search: WallSearch | undefined;
 }
 
 /** Keyword-form field values as the user may give them. */
@@ -26,7 +34,8 @@ const MINIMUM: Readonly<Record<FieldName, CronFieldValue>> = {
 
 function finish(fields: Record<FieldName, CronField>, vixieOr: boolean): CronExpression {
   const fixedTime = !fields.second.wildcard && !fields.minute.wildcard && !fields.hour.wildcard;
-  return { fields, vixieOr, fixedTime };
+  const dateKey = `${fields.year.text}|${fields.month.text}|${fields.day.text}|${fields.week.text}|${fields.dayOfWeek.text}|${vixieOr ? 'or' : 'and'}`;
+  return { fields, vixieOr, fixedTime, dateKey, search: undefined };
 }
 
 /**
@@ -35,11 +44,7 @@ function finish(fields: Record<FieldName, CronField>, vixieOr: boolean): CronExp
  */
 export function fromKeywords(given: Partial<Record<FieldName, unknown>>): CronExpression {
   const finest = FIELD_NAMES.reduce((acc, name, i) => (given[name] !== undefined ? i : acc), -1);
-  const fields = {} as Record<FieldName, CronField>;
-  FIELD_NAMES.forEach((name, i) => {
-    const value = given[name] !== undefined ? given[name] : i > finest ? MINIMUM[name] : '*';
-    fields[name] = parseField(name, value);
-  });
+  const fields = makeFields((name) => (given[name] !== undefined ? given[name] : FIELD_NAMES.indexOf(name) > finest ? MINIMUM[name] : '*'));
   return finish(fields, false);
 }
 
@@ -71,6 +76,13 @@ export function fromCrontab(text: unknown): CronExpression {
 const parsedCrontabs = new Map<string, CronExpression>();
 const CRONTAB_CACHE_SIZE = 10_000;
 
+/** Crontab field positions by field count: 5 (no seconds), 6 (seconds first), 7 (and year last). */
+const CRONTAB_LAYOUTS: Readonly<Record<number, readonly FieldName[]>> = {
+  5: ['minute', 'hour', 'day', 'month', 'dayOfWeek'],
+  6: ['second', 'minute', 'hour', 'day', 'month', 'dayOfWeek'],
+  7: ['second', 'minute', 'hour', 'day', 'month', 'dayOfWeek', 'year'],
+};
+
 function parseCrontab(text: string): CronExpression {
   let source = text.trim();
   if (source.startsWith('@')) {
@@ -80,17 +92,31 @@ function parseCrontab(text: string): CronExpression {
       throw new KairosRangeError('crontab', text, CRONTAB_ALLOWED, `unknown macro (${(err as Error).message})`);
     }
   }
-  const parts = source.split(/\s+/).filter((p) => p !== '');
-  let names: FieldName[];
-  if (parts.length === 5) names = ['minute', 'hour', 'day', 'month', 'dayOfWeek'];
-  else if (parts.length === 6) names = ['second', 'minute', 'hour', 'day', 'month', 'dayOfWeek'];
-  else if (parts.length === 7) names = ['second', 'minute', 'hour', 'day', 'month', 'dayOfWeek', 'year'];
-  else throw new KairosRangeError('crontab', text, CRONTAB_ALLOWED, `found ${parts.length} field${parts.length === 1 ? '' : 's'}`);
+  const parts = source.split(/\s+/);
+  const names = CRONTAB_LAYOUTS[parts.length];
+  if (names === undefined) {
+    const found = source === '' ? 0 : parts.length;
+    throw new KairosRangeError('crontab', text, CRONTAB_ALLOWED, `found ${found} field${found === 1 ? '' : 's'}`);
+  }
   const given: Partial<Record<FieldName, string>> = { second: '0', year: '*', week: '*' };
-  names.forEach((name, i) => {
-    given[name] = parts[i];
-  });
-  const fields = {} as Record<FieldName, CronField>;
-  for (const name of FIELD_NAMES) fields[name] = parseField(name, given[name]);
+  for (let i = 0; i < names.length; i++) given[names[i]!] = parts[i];
+  const fields = makeFields((name) => given[name]);
   return finish(fields, !fields.day.star && !fields.dayOfWeek.star);
+}
+
+/**
+ * The fields of an expression, parsed from each field's value, built as one object literal: every
+ * expression then has the same shape, which keeps the search's reads of them fast.
+ */
+function makeFields(value: (name: FieldName) => unknown): Record<FieldName, CronField> {
+  return {
+    year: parseField('year', value('year')),
+    month: parseField('month', value('month')),
+    day: parseField('day', value('day')),
+    week: parseField('week', value('week')),
+    dayOfWeek: parseField('dayOfWeek', value('dayOfWeek')),
+    hour: parseField('hour', value('hour')),
+    minute: parseField('minute', value('minute')),
+    second: parseField('second', value('second')),
+  };
 }

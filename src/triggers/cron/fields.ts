@@ -80,14 +80,15 @@ function syntax(name: FieldName): string {
 
 // Parsed fields are immutable, so equal texts share one: a hundred thousand `S M H * * *` jobs
 // hold a few hundred distinct fields, not eight hundred thousand.
-const parsedFields = new Map<FieldName, Map<unknown, CronField>>();
+const parsedFields: Readonly<Record<FieldName, Map<unknown, CronField>>> = {
+  year: new Map(), month: new Map(), day: new Map(), week: new Map(), dayOfWeek: new Map(), hour: new Map(), minute: new Map(), second: new Map(),
+};
 const FIELD_CACHE_SIZE = 1024;
 
 /** Parses one field's value (a number or text) into a {@link CronField}; equal inputs share the result. */
 export function parseField(name: FieldName, raw: unknown): CronField {
   if (typeof raw !== 'number' && typeof raw !== 'string') return parseFieldUncached(name, raw);
-  let cache = parsedFields.get(name);
-  if (cache === undefined) parsedFields.set(name, (cache = new Map()));
+  const cache = parsedFields[name];
   let field = cache.get(raw);
   if (field === undefined) {
     field = parseFieldUncached(name, raw);

@@ -38,18 +38,6 @@ function isoWeek(year: number, month: number, day: number): number {
   return Math.floor((thursday.getTime() - jan1) / DAY / 7) + 1;
 }
 
-/** Identifies the date part of an expression (year, month, day, week, dayOfWeek, Vixie OR). */
-export function dateKey(expr: CronExpression): string {
-  let key = dateKeys.get(expr);
-  if (key === undefined) {
-    const f = expr.fields;
-    key = `${f.year.text}|${f.month.text}|${f.day.text}|${f.week.text}|${f.dayOfWeek.text}|${expr.vixieOr ? 'or' : 'and'}`;
-    dateKeys.set(expr, key);
-  }
-  return key;
-}
-// Asked twice per new expression (whether it can fire, and its search's date cache).
-const dateKeys = new WeakMap<CronExpression, string>();
 
 /** What the search learns about the date part of an expression. */
 interface DateCache {
@@ -65,7 +53,7 @@ interface DateCache {
 const sharedDates = new Map<string, DateCache>();
 
 function dateCacheFor(expr: CronExpression): DateCache {
-  const key = dateKey(expr);
+  const key = expr.dateKey;
   let cache = sharedDates.get(key);
   if (cache === undefined) {
     if (sharedDates.size >= 1024) sharedDates.clear();
@@ -74,15 +62,13 @@ function dateCacheFor(expr: CronExpression): DateCache {
   return cache;
 }
 
-// One search per expression: a trigger and its resolved copy (same expression, other zone) share it.
-const searches = new WeakMap<CronExpression, WallSearch>();
-
 export class WallSearch {
-  /** The search of `expr`, made once. */
+  /**
+   * The search of `expr`, made once: a trigger and its resolved copy (same expression, other
+   * zone) share it, as do triggers of the same crontab text.
+   */
   static for(expr: CronExpression): WallSearch {
-    let search = searches.get(expr);
-    if (search === undefined) searches.set(expr, (search = new WallSearch(expr)));
-    return search;
+    return (expr.search ??= new WallSearch(expr));
   }
 
   readonly #expr: CronExpression;
