@@ -5,7 +5,7 @@
 import { KairosRangeError, KairosTypeError } from '../errors.js';
 import type { ResolveContext, SerializedTrigger, Trigger } from './trigger.js';
 import {
-  BASE_KEYS, capped, checkKeys, optionsToJSON, resolveBase, searchFrom,
+  BASE_KEYS, MAX_DATE_MS, capped, checkKeys, optionsToJSON, resolveBase, searchFrom,
   type ResolvedBase, type TriggerBaseOptions,
 } from './common.js';
 
@@ -36,6 +36,15 @@ function checkChildren(triggers: unknown, what: string): Trigger[] {
     if (!ok) throw new KairosTypeError(`${what}[${i}]`, t, 'a trigger (DateTrigger, IntervalTrigger, CronTrigger, ...)');
   });
   return [...triggers] as Trigger[];
+}
+
+/**
+ * The first fire time of `child` at or after `t`, asked as "the first after t - 1 ms"; at the
+ * first instant a Date holds there is no t - 1 ms (an Invalid Date, refused), so it is asked with
+ * previous null there: nothing is earlier, so even a DateTrigger's "passed runDate" is not.
+ */
+function firstAtOrAfter(child: Trigger, t: number): Date | null {
+  return t - 1 < -MAX_DATE_MS ? child.getNextFireTime(null, new Date(t)) : child.getNextFireTime(new Date(t - 1), new Date(t));
 }
 
 abstract class CombiningTrigger implements Trigger {
@@ -119,8 +128,7 @@ export class AndTrigger extends CombiningTrigger {
       let latest = -Infinity;
       let agree = true;
       for (const child of this.triggers) {
-        // "first time at or after t", asked as "first time after t - 1 ms"
-        const next = child.getNextFireTime(new Date(t - 1), new Date(t));
+        const next = firstAtOrAfter(child, t);
         if (next === null) return null;
         const ms = next.getTime();
         if (latest !== -Infinity && ms !== latest) agree = false;
@@ -157,7 +165,7 @@ export class OrTrigger extends CombiningTrigger {
     const asIs = previous === null && from === now.getTime();
     let best: number | null = null;
     for (const child of this.triggers) {
-      const next = asIs ? child.getNextFireTime(null, now) : child.getNextFireTime(new Date(from - 1), new Date(from));
+      const next = asIs ? child.getNextFireTime(null, now) : firstAtOrAfter(child, from);
       if (next !== null && (best === null || next.getTime() < best)) best = next.getTime();
     }
     return capped(best, this.endDate);

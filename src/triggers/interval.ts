@@ -92,6 +92,9 @@ export class IntervalTrigger implements Trigger {
     } else {
       const from = previous === null ? now.getTime() : previous.getTime() + 1;
       next = from <= start ? start : start + Math.ceil((from - start) / this.interval) * this.interval;
+      // Over more than 2^53 ms (start and now near opposite ends of the Date range) the division
+      // rounds, and `next` can land a few ms before `from`: step on to the next fire time.
+      if (next < from) next = Math.max(from, next + Math.ceil((from - next) / this.interval) * this.interval);
     }
     return capped(next, this.endDate);
   }

@@ -37,6 +37,8 @@ export interface Trigger {
   /**
    * The earliest fire time strictly later than `previous` (`now` is not consulted then), or,
    * when `previous` is `null`, the earliest at or after `now`; `null` when it never fires again.
+   * @throws TypeError/RangeError naming `previous` (or `now`, when `previous` is null) for a
+   *   value that is not a valid Date (the built-in triggers; an Invalid Date has no "after")
    */
   getNextFireTime(previous: Date | null, now: Date): Date | null;
   /**

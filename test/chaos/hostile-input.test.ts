@@ -21,7 +21,7 @@ import { anything, crontabText, cronFields, durations, edgeNumbers, hostile, ins
 
 const RUNS = Number(process.env.HOSTILE_RUNS ?? 150);
 // A fixed seed in npm test, so CI replays inputs known to pass; HOSTILE_SEED=random (or a number)
-// fuzzes afresh. A random seed is drawn here, not by fast-check, so that a run the watchdog kills
+// fuzzes afresh, and test/chaos/hostile-sweep.sh runs it on many random seeds. A random seed is drawn here, not by fast-check, so that a run the watchdog kills
 // (fast-check reports its seed only when a property fails) still names it.
 const SEED = process.env.HOSTILE_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.HOSTILE_SEED ?? 20261202);
 fc.configureGlobal({ seed: SEED });
