@@ -339,7 +339,11 @@ export interface JobStore {
    * Ends a claimed run: deletes it (`succeeded`, `failed`, `missed`), or turns it back into a
    * `pending` run for its next `attempt` (`retry`; deleted instead when the job is gone). When
    * the job is exhausted and this was its last run, deletes the job and returns `jobRemoved: true`.
-   * @throws LeaseLostError when the run is not held with this `claimToken` (nothing is written)
+   * A store whose call can fail after committing (a lost connection: PostgreSQL) makes a repeat
+   * with the same `claimToken` succeed once the first call committed (it returns the same
+   * answer, writing nothing new), so the runner's retry after an unknown outcome is safe.
+   * @throws LeaseLostError when the run is not held with this `claimToken` and, where repeats are
+   *   recognised, did not end with it either (another holder took it over; nothing is written)
    */
   completeRun(runId: string, claimToken: string, outcome: RunOutcome): Promise<{ jobRemoved: boolean }>;
   /**
