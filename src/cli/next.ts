@@ -60,7 +60,12 @@ function dstNote(at: number, zone: string, wallTrigger: CronTrigger): DstNote | 
  */
 export function parseFrom(value: string | undefined, zone: string, now: number): number {
   if (value === undefined) return now;
-  if (/^-?\d+$/.test(value.trim())) return Number(value);
+  if (/^-?\d+$/.test(value.trim())) {
+    const ms = Number(value);
+    // A Date holds ±8.64e15 ms around 1970; past that there is no instant to start from.
+    if (Number.isNaN(new Date(ms).getTime())) throw new KairosRangeError('--from', value, 'epoch milliseconds within ±8640000000000000 (what a Date holds), or an ISO-8601 instant');
+    return ms;
+  }
   const dt = DateTime.fromISO(value.trim(), { zone });
   if (!dt.isValid) {
     throw new KairosRangeError('--from', value, 'an ISO-8601 instant (2027-03-13, 2027-03-13T02:00, 2027-03-13T07:00:00Z) or epoch milliseconds', dt.invalidExplanation ?? undefined);

@@ -146,6 +146,7 @@ describe('kairos next', () => {
       ['next', '* * * * *', '--count', '0'],
       ['next', '* * * * *', '--count', 'many'],
       ['next', '* * * * *', '--from', 'yesterday'],
+      ['next', '* * * * *', '--from', '99999999999999999'],
       ['next', '* * * * *', '--db', 'jobs.sqlite'],
       ['next', '* * * * *', '--frequency', '3'],
       ['next'],
@@ -157,6 +158,12 @@ describe('kairos next', () => {
       expect({ args, code: r.code }).toEqual({ args, code: 2 });
       expect(r.stderr).toMatch(/kairos/);
     }
+  });
+
+  it('names --from when its epoch ms lie past what a Date holds', async () => {
+    const r = await kairos(['next', '* * * * *', '--from', '99999999999999999', '--json']);
+    expect(r.code).toBe(2);
+    expect(r.json()).toEqual({ error: { name: 'RangeError', code: 'KAIROS_INVALID_ARGUMENT', message: expect.stringMatching(/^--from: /) } });
   });
 
   it('has help: kairos --help lists every command (exit 0), kairos <command> --help describes one', async () => {
