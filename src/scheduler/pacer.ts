@@ -37,9 +37,17 @@ export class Pacer<T> {
    */
   #perSlice = FIRST_SLICE;
 
-  /** @param start does one item's work; what it throws is its own to report (the queue goes on). */
-  constructor(start: (item: T) => void) {
+  readonly #deferred: boolean;
+
+  /**
+   * @param start does one item's work; what it throws is its own to report (the queue goes on).
+   * @param options.deferred the first slice waits for a turn of its own too: for work added one
+   *   item at a time from many continuations of one turn (runs' endings), which an immediate
+   *   first slice would take one by one, each slice seeing a queue of one, never pausing.
+   */
+  constructor(start: (item: T) => void, { deferred = false }: { deferred?: boolean } = {}) {
     this.#start = start;
+    this.#deferred = deferred;
   }
 
   /** Queued, not yet started. */
@@ -81,7 +89,8 @@ export class Pacer<T> {
   async #drain(): Promise<void> {
     this.#active = true;
     try {
-      let first = true;
+      if (this.#deferred) await turn();
+      let first = !this.#deferred;
       while (this.#head < this.#queue.length) {
         const start = performance.now();
         const budget = SLICE_MS * this.#share;

@@ -45,7 +45,7 @@ export class Runner {
   readonly #held = new HeldRuns();
   /** Due runs are started through it, in slices, so that a thousand never hold the thread at once. */
   /** Runs that ended go on (write their outcome) through it, in slices like the starts. */
-  readonly #endings = new Pacer<() => void>((goOn) => goOn());
+  readonly #endings = new Pacer<() => void>((goOn) => goOn(), { deferred: true });
   readonly #pacer = new Pacer<HeldRun>((h) => this.#launch(h.attempt ?? this.#attempt(h)));
   /** What each run's attempt needs from here. */
   readonly #host: AttemptHost = {

@@ -28,6 +28,26 @@ describe('Pacer', () => {
     expect(pacer.pending).toBe(0);
   });
 
+  it('deferred: items added one by one from many continuations of one turn are still done in slices', async () => {
+    const turnOf: number[] = [];
+    const counter = turnCounter();
+    const pacer = new Pacer<number>(() => {
+      busy(0.05);
+      turnOf.push(counter.turns);
+    }, { deferred: true });
+    // 200 runs ending in one turn each add their own ending (~10 ms of work in all)
+    await Promise.all(Array.from({ length: 200 }, async (_, i) => {
+      await null;
+      pacer.add([i]);
+    }));
+    expect(turnOf).toEqual([]); // nothing in the adding turn
+    await pacer.idle();
+    counter.stop();
+    expect(turnOf).toHaveLength(200);
+    // slices of about SLICE_MS each, a turn between: not one 10 ms block
+    expect(new Set(turnOf).size).toBeGreaterThanOrEqual(5);
+  });
+
   it('starts everything in order, in slices with turns of the event loop between them', async () => {
     const seen: number[] = [];
     const pacer = new Pacer<number>((n) => {
