@@ -81,14 +81,21 @@ export class HeldRuns {
     return this.#held[0]?.claimed.run.notBefore ?? null;
   }
 
-  /** Takes out the runs due by `now`, in order. */
+  /**
+   * Takes out the runs due by `now`, in order. (A binary search and one native splice: this runs
+   * at the due instant, often the first time in the process, when a loop over a thousand held
+   * runs still runs in the interpreter.)
+   */
   takeDue(now: number): HeldRun[] {
-    let n = 0;
-    while (n < this.#held.length && this.#held[n]!.claimed.run.notBefore <= now) n++;
-    if (n === 0) return [];
-    const due = this.#held.slice(0, n);
-    this.#held = this.#held.slice(n);
-    return due;
+    const held = this.#held;
+    let lo = 0;
+    let hi = held.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (held[mid]!.claimed.run.notBefore <= now) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === 0 ? [] : held.splice(0, lo);
   }
 
   /** Takes out the runs that match. */

@@ -25,7 +25,7 @@ const turn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(re
  */
 export class Pacer<T> {
   readonly #start: (item: T) => void;
-  readonly #queue: T[] = [];
+  #queue: T[] = [];
   #head = 0;
   #draining: Promise<void> | null = null;
   #active = false;
@@ -58,7 +58,13 @@ export class Pacer<T> {
   /** Queues `items`, started in order after what is queued already; the first slice starts now. */
   add(items: readonly T[]): void {
     if (items.length === 0) return;
-    for (const item of items) this.#queue.push(item);
+    if (this.#head === this.#queue.length) {
+      // Nothing queued (the usual case: a burst of due runs): take the items whole, natively.
+      this.#queue = items.slice();
+      this.#head = 0;
+    } else {
+      for (const item of items) this.#queue.push(item);
+    }
     if (this.#active) return;
     // The first slice runs inside this call; when it finishes the queue, #drain is over already.
     const draining = this.#drain();

@@ -57,6 +57,8 @@ export class RunAttempt {
   done: Promise<void> = Promise.resolve();
   #startedAt: number | null = null;
   readonly #host: AttemptHost;
+  /** The task's last argument, made with the attempt (ahead of the run's time, with the lookahead). */
+  readonly #taskContext: TaskContext;
 
   constructor(host: AttemptHost, storeName: string, store: JobStore, { run, job }: ClaimedRun, claimedAt: number) {
     this.#host = host;
@@ -66,6 +68,7 @@ export class RunAttempt {
     this.job = job;
     this.claimedAt = claimedAt;
     this.claimToken = run.claimToken!;
+    this.#taskContext = this.#context();
   }
 
   get runId(): string {
@@ -126,7 +129,7 @@ export class RunAttempt {
       let cancelTimeout: (() => void) | undefined;
       try {
         const startedAt = (this.#startedAt = clock.now().getTime());
-        const running = executor.submit({ taskId: job.taskId, task, args: job.args, context: this.#context() });
+        const running = executor.submit({ taskId: job.taskId, task, args: job.args, context: this.#taskContext });
         // The run ends for the scheduler when the task settles or the signal aborts.
         const ended = new Promise((resolve, reject) => {
           controller.onAbort = reject;
