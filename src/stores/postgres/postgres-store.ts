@@ -314,7 +314,10 @@ export class PostgresJobStore implements JobStore {
     return this.#q.renewLeases(this.#db(), owner, runs, this.leaseDuration);
   }
 
-  /** See {@link Completions.complete}. */
+  /**
+   * See `JobStore.completeRun`. Completions are batched, and one whose reply was lost is recognised
+   * by its claim token when asked again (see `completion.ts`).
+   */
   completeRun(runId: string, claimToken: string, outcome: RunOutcome): Promise<{ jobRemoved: boolean }> {
     return this.#completions.complete(runId, claimToken, outcome);
   }
