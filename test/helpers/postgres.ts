@@ -7,6 +7,8 @@
  * root, it runs the server as a `postgres` system user, from a copy of the binaries when the
  * checkout sits below a directory that user cannot enter.
  */
+import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { startPostgres } from '../../scripts/embedded-postgres.mjs';
 
 export { freePort } from '../../scripts/embedded-postgres.mjs';
@@ -36,4 +38,32 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     startServer: () => server.start(),
     destroy: () => server.destroy(),
   };
+}
+
+/** A test file's server, its one database and an admin pool on it, once `beforeAll` has run. */
+export interface FileDatabase {
+  readonly server: TestPostgres;
+  readonly url: string;
+  readonly admin: pg.Pool;
+}
+
+/**
+ * Starts a server and creates one database (`prefix`) for the calling test file in its
+ * `beforeAll`, with an admin pool for direct SQL, and stops both in its `afterAll`. Read the
+ * fields inside tests (they are set once `beforeAll` has run).
+ */
+export function useFileDatabase(prefix: string): FileDatabase {
+  const db = {} as { server: TestPostgres; url: string; admin: pg.Pool };
+  beforeAll(async () => {
+    db.server = await startTestPostgres();
+    db.url = await db.server.createDatabase(prefix);
+    db.admin = new pg.Pool({ connectionString: db.url, max: 2 });
+    // end() resolves before its sockets close; the server stopping right after must not crash us
+    db.admin.on('error', () => {});
+  }, 60_000);
+  afterAll(async () => {
+    await db.admin?.end();
+    await db.server?.destroy();
+  });
+  return db;
 }

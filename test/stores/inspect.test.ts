@@ -6,14 +6,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobStore, StoreInspection } from '../../src/stores/job-store.js';
 import { PostgresJobStore } from '../../src/stores/postgres/index.js';
 import { LATEST_VERSION as PG_LATEST } from '../../src/stores/postgres/migrations.js';
 import { SQLiteJobStore } from '../../src/stores/sqlite/index.js';
 import { LATEST_VERSION as SQLITE_LATEST } from '../../src/stores/sqlite/migrations.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { useFileDatabase } from '../helpers/postgres.js';
 import { jobRecord } from './conformance.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -100,30 +99,18 @@ describeInspect('SQLiteJobStore', async () => {
 });
 
 describe('PostgreSQL', () => {
-  let server: TestPostgres;
-  let url: string;
-  let admin: pg.Pool;
+  const db = useFileDatabase('inspect');
   let schemas = 0;
-  beforeAll(async () => {
-    server = await startTestPostgres();
-    url = await server.createDatabase('inspect');
-    admin = new pg.Pool({ connectionString: url, max: 2 });
-    admin.on('error', () => {});
-  }, 60_000);
-  afterAll(async () => {
-    await admin?.end();
-    await server?.destroy();
-  });
 
   describeInspect('PostgresJobStore', async () => {
     const schema = `inspect_${++schemas}`;
     return {
-      make: () => new PostgresJobStore({ connectionString: url }, { schema, leaseDuration: 30_000 }),
+      make: () => new PostgresJobStore({ connectionString: db.url }, { schema, leaseDuration: 30_000 }),
       latest: PG_LATEST,
       leaseClock: 'database',
       expire: async () => {
-        await admin.query(`UPDATE "${schema}".runs SET lease_expires_at = lease_expires_at - interval '31 seconds' WHERE state = 'running'`);
-        await admin.query(`UPDATE "${schema}".jobs SET acquired_until = acquired_until - interval '31 seconds' WHERE acquired_by IS NOT NULL`);
+        await db.admin.query(`UPDATE "${schema}".runs SET lease_expires_at = lease_expires_at - interval '31 seconds' WHERE state = 'running'`);
+        await db.admin.query(`UPDATE "${schema}".jobs SET acquired_until = acquired_until - interval '31 seconds' WHERE acquired_by IS NOT NULL`);
       },
       cleanup: async () => {},
     };

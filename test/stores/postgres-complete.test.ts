@@ -7,36 +7,21 @@
  * (or, for a statement that must not commit, as soon as the store sends it).
  */
 import net from 'node:net';
-import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { LeaseLostError } from '../../src/errors.js';
 import { PostgresJobStore } from '../../src/stores/postgres/index.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { useFileDatabase } from '../helpers/postgres.js';
 import { jobRecord } from './conformance.js';
 
-let server: TestPostgres;
-let url: string;
-let admin: pg.Pool;
+const db = useFileDatabase('complete');
 let schemas = 0;
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const min = (n: number): number => T0 + n * 60_000;
 const closers: Array<() => Promise<void>> = [];
 
-beforeAll(async () => {
-  server = await startTestPostgres();
-  url = await server.createDatabase('complete');
-  admin = new pg.Pool({ connectionString: url, max: 2 });
-  admin.on('error', () => {});
-}, 60_000);
-
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
-});
-
-afterAll(async () => {
-  await admin?.end();
-  await server?.destroy();
 });
 
 /** ReadyForQuery ('Z', length 5): the server is done with a statement, committed in autocommit. */
@@ -49,7 +34,7 @@ const READY = Buffer.from([0x5a, 0, 0, 0, 5]);
  * arrives, without passing the reply on (`'reply'`: it ran and committed, the reply is lost).
  */
 async function startProxy(): Promise<{ url: string; cut(pattern: string, when: 'request' | 'reply'): Promise<void> }> {
-  const target = new URL(url);
+  const target = new URL(db.url);
   let armed: { pattern: string; when: 'request' | 'reply'; fired(): void } | null = null;
   const sockets = new Set<net.Socket>();
   const proxy = net.createServer((client) => {
@@ -96,7 +81,7 @@ async function startProxy(): Promise<{ url: string; cut(pattern: string, when: '
     for (const s of sockets) s.destroy();
     await new Promise((resolve) => proxy.close(resolve));
   });
-  const proxied = new URL(url);
+  const proxied = new URL(db.url);
   proxied.hostname = '127.0.0.1';
   proxied.port = String((proxy.address() as net.AddressInfo).port);
   return {
@@ -123,7 +108,22 @@ async function claimed(store: PostgresJobStore, id: string, owner = 'me', { exha
 }
 
 const ended = async (schema: string, token: string): Promise<number> =>
-  (await admin.query(`SELECT count(*)::int AS n FROM "${schema}".ended_runs WHERE claim_token = $1`, [token])).rows[0].n as number;
+  (await db.admin.query(`SELECT count(*)::int AS n FROM "${schema}".ended_runs WHERE claim_token = $1`, [token])).rows[0].n as number;
+
+/**
+ * A run `a@1` claimed by `store` (through a proxy) whose lease ran out and which `other` (same
+ * schema, direct) took over: its claim `taken`, and `store`'s stale `token`.
+ */
+async function takenOver() {
+  const proxy = await startProxy();
+  const store = await openStore(proxy.url);
+  const other = await openStore(db.url, store.schema);
+  const token = await claimed(store, 'a');
+  await db.admin.query(`UPDATE "${store.schema}".runs SET lease_expires_at = now()`);
+  const [taken] = await other.claimDueRuns('other', min(1), 10);
+  expect([taken?.run.runId, taken?.takenOver]).toEqual(['a@1', true]);
+  return { proxy, store, other, token, taken: taken! };
+}
 
 describe('PostgresJobStore.completeRun with a lost reply', () => {
   it('a completion that committed but lost its reply is retried and reported done, once', async () => {
@@ -134,7 +134,7 @@ describe('PostgresJobStore.completeRun with a lost reply', () => {
     const result = store.completeRun('a@1', token, { status: 'succeeded' });
     await cut;
     // The statement did commit: the run is gone before the store has heard back.
-    expect((await admin.query(`SELECT count(*)::int AS n FROM "${store.schema}".runs`)).rows[0].n).toBe(0);
+    expect((await db.admin.query(`SELECT count(*)::int AS n FROM "${store.schema}".runs`)).rows[0].n).toBe(0);
     expect(await result).toEqual({ jobRemoved: false });
     expect(await ended(store.schema, token)).toBe(1);
     expect(await store.getLiveRuns('a')).toEqual([]);
@@ -163,15 +163,9 @@ describe('PostgresJobStore.completeRun with a lost reply', () => {
   });
 
   it('a completion lost before it ran, whose run another scheduler took over and ended meanwhile, is a lost lease', async () => {
-    const proxy = await startProxy();
-    const store = await openStore(proxy.url);
-    const other = await openStore(url, store.schema);
-    const token = await claimed(store, 'a');
-    // Our lease runs out; the other scheduler takes the run over and ends it.
-    await admin.query(`UPDATE "${store.schema}".runs SET lease_expires_at = now()`);
-    const [taken] = await other.claimDueRuns('other', min(1), 10);
-    expect([taken?.run.runId, taken?.takenOver]).toEqual(['a@1', true]);
-    await other.completeRun('a@1', taken!.run.claimToken!, { status: 'succeeded' });
+    const { proxy, store, other, token, taken } = await takenOver();
+    // Our lease ran out; the other scheduler took the run over, and now ends it.
+    await other.completeRun('a@1', taken.run.claimToken!, { status: 'succeeded' });
     // Our completion never reaches the server; the retry finds the run gone, and not by our hand.
     const cut = proxy.cut('finishRuns', 'request');
     const result = store.completeRun('a@1', token, { status: 'succeeded' }).catch((e: unknown) => e);
@@ -181,13 +175,8 @@ describe('PostgresJobStore.completeRun with a lost reply', () => {
   });
 
   it('the same for a requeue: a run taken over and requeued by another is not ours to report', async () => {
-    const proxy = await startProxy();
-    const store = await openStore(proxy.url);
-    const other = await openStore(url, store.schema);
-    const token = await claimed(store, 'a');
-    await admin.query(`UPDATE "${store.schema}".runs SET lease_expires_at = now()`);
-    const [taken] = await other.claimDueRuns('other', min(1), 10);
-    await other.completeRun('a@1', taken!.run.claimToken!, { status: 'retry', attempt: 3, notBefore: min(3) });
+    const { proxy, store, other, token, taken } = await takenOver();
+    await other.completeRun('a@1', taken.run.claimToken!, { status: 'retry', attempt: 3, notBefore: min(3) });
     const cut = proxy.cut('requeueRun', 'request');
     const result = store.completeRun('a@1', token, { status: 'retry', attempt: 2, notBefore: min(2) }).catch((e: unknown) => e);
     await cut;
@@ -198,7 +187,7 @@ describe('PostgresJobStore.completeRun with a lost reply', () => {
 
 describe('PostgresJobStore.completeRun repeated with its claim token', () => {
   it('a second call with the token that ended the run succeeds without writing; any other token is refused', async () => {
-    const store = await openStore(url);
+    const store = await openStore(db.url);
     const token = await claimed(store, 'a');
     expect(await store.completeRun('a@1', token, { status: 'failed' })).toEqual({ jobRemoved: false });
     expect(await store.completeRun('a@1', token, { status: 'failed' })).toEqual({ jobRemoved: false });
@@ -213,12 +202,12 @@ describe('PostgresJobStore.completeRun repeated with its claim token', () => {
   });
 
   it('ended claims are kept past every retry, then purged by later completions', async () => {
-    const store = await openStore(url);
+    const store = await openStore(db.url);
     const first = await claimed(store, 'a');
     await store.completeRun('a@1', first, { status: 'succeeded' });
-    const { rows } = await admin.query(`SELECT extract(epoch FROM keep_until - now())::float8 * 1000 AS ms FROM "${store.schema}".ended_runs WHERE claim_token = $1`, [first]);
+    const { rows } = await db.admin.query(`SELECT extract(epoch FROM keep_until - now())::float8 * 1000 AS ms FROM "${store.schema}".ended_runs WHERE claim_token = $1`, [first]);
     expect(rows[0].ms).toBeGreaterThan(10 * 60_000 - 5_000); // at least ten minutes (and ten leases of 10 s)
-    await admin.query(`UPDATE "${store.schema}".ended_runs SET keep_until = now() - interval '1 second'`);
+    await db.admin.query(`UPDATE "${store.schema}".ended_runs SET keep_until = now() - interval '1 second'`);
     const second = await claimed(store, 'b');
     await store.completeRun('b@1', second, { status: 'succeeded' });
     expect(await ended(store.schema, first)).toBe(0);

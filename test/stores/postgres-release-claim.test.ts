@@ -3,41 +3,26 @@
  * the claim after it in one transaction, the release's due runs inserted claimed. Checked against
  * what `releaseJobs` then `claimDueRuns` give on the same data in a second schema.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { LeaseLostError } from '../../src/errors.js';
 import type { ClaimedRun, JobRelease } from '../../src/stores/job-store.js';
 import { PostgresJobStore } from '../../src/stores/postgres/index.js';
-import pg from 'pg';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { useFileDatabase } from '../helpers/postgres.js';
 import { jobRecord } from './conformance.js';
 
-let server: TestPostgres;
-let url: string;
-let admin: pg.Pool;
+const db = useFileDatabase('relclaim');
 let schemas = 0;
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const min = (n: number): number => T0 + n * 60_000;
 const open: PostgresJobStore[] = [];
 
-beforeAll(async () => {
-  server = await startTestPostgres();
-  url = await server.createDatabase('relclaim');
-  admin = new pg.Pool({ connectionString: url, max: 2 });
-  admin.on('error', () => {});
-}, 60_000);
-
 afterEach(async () => {
   for (const s of open.splice(0)) await s.close();
 });
 
-afterAll(async () => {
-  await admin?.end();
-  await server?.destroy();
-});
-
 async function openStore(schema = `rc${++schemas}`): Promise<PostgresJobStore> {
-  const store = new PostgresJobStore({ connectionString: url }, { schema, leaseDuration: 30_000 });
+  const store = new PostgresJobStore({ connectionString: db.url }, { schema, leaseDuration: 30_000 });
   open.push(store);
   await store.open({ name: 'pg', logger: quiet });
   return store;
@@ -85,7 +70,7 @@ describe('PostgresJobStore.releaseAndClaim', () => {
     expect(await combined.getJob('a')).toEqual(await separate.getJob('a'));
     // Each claim is real: the stored token, a lease on the server's clock, renewable and completable.
     for (const c of claimed) {
-      const { rows } = await admin.query(`SELECT claim_token, extract(epoch FROM lease_expires_at)::float8 * 1000 AS until FROM "${combined.schema}".runs WHERE run_id = $1`, [c.run.runId]);
+      const { rows } = await db.admin.query(`SELECT claim_token, extract(epoch FROM lease_expires_at)::float8 * 1000 AS until FROM "${combined.schema}".runs WHERE run_id = $1`, [c.run.runId]);
       expect(rows[0].claim_token).toBe(c.run.claimToken);
       expect(Math.abs(rows[0].until - c.run.leaseExpiresAt!)).toBeLessThan(1);
     }
@@ -125,7 +110,7 @@ describe('PostgresJobStore.releaseAndClaim', () => {
     const { claimed } = await store.releaseAndClaim('dead', [{ jobId: 'a', nextRunTime: min(2), exhausted: false, runs: [run('a@1', min(1))] }], min(1), 10);
     expect(claimed.map((c) => [c.run.runId, c.run.attempt, c.takenOver])).toEqual([['a@1', 1, false]]);
     expect(await store.claimDueRuns('alive', min(1), 10)).toEqual([]);
-    await admin.query(`UPDATE "${store.schema}".runs SET lease_expires_at = now()`);
+    await db.admin.query(`UPDATE "${store.schema}".runs SET lease_expires_at = now()`);
     const [taken] = await store.claimDueRuns('alive', min(1), 10);
     expect([taken?.run.runId, taken?.run.attempt, taken?.takenOver]).toEqual(['a@1', 2, true]);
     await expect(store.completeRun('a@1', claimed[0]!.run.claimToken!, { status: 'succeeded' })).rejects.toBeInstanceOf(LeaseLostError);

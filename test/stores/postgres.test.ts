@@ -5,33 +5,18 @@
  * instances, LISTEN/NOTIFY and its reconnection, connections killed under the store.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KairosError, LeaseLostError, SerializationError } from '../../src/errors.js';
 import type { JobStore } from '../../src/stores/job-store.js';
 import { LATEST_VERSION } from '../../src/stores/postgres/migrations.js';
 import { PostgresJobStore } from '../../src/stores/postgres/index.js';
 import { createQueries } from '../../src/stores/postgres/queries.js';
 import { namesFor } from '../../src/stores/postgres/names.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { useFileDatabase } from '../helpers/postgres.js';
 import { describeJobStore, jobRecord } from './conformance.js';
 
-let server: TestPostgres;
-let url: string;
-let admin: pg.Pool;
+const db = useFileDatabase('store');
 let schemas = 0;
-
-beforeAll(async () => {
-  server = await startTestPostgres();
-  url = await server.createDatabase('store');
-  admin = new pg.Pool({ connectionString: url, max: 2 });
-  // end() resolves before its sockets close; the server stopping right after must not crash us
-  admin.on('error', () => {});
-}, 60_000);
-
-afterAll(async () => {
-  await admin?.end();
-  await server?.destroy();
-});
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -40,15 +25,15 @@ const freshSchema = (): string => `t${++schemas}`;
 
 /** Makes every lease and acquisition in `schema` look expired: back-dated by one lease, to its start. */
 async function expireLeases(schema: string, leaseMs = 30_000): Promise<void> {
-  await admin.query(`UPDATE "${schema}".runs SET lease_expires_at = lease_expires_at - $1 * interval '1 ms' WHERE state = 'running'`, [leaseMs]);
-  await admin.query(`UPDATE "${schema}".jobs SET acquired_until = acquired_until - $1 * interval '1 ms' WHERE acquired_by IS NOT NULL`, [leaseMs]);
+  await db.admin.query(`UPDATE "${schema}".runs SET lease_expires_at = lease_expires_at - $1 * interval '1 ms' WHERE state = 'running'`, [leaseMs]);
+  await db.admin.query(`UPDATE "${schema}".jobs SET acquired_until = acquired_until - $1 * interval '1 ms' WHERE acquired_by IS NOT NULL`, [leaseMs]);
 }
 
 describeJobStore('PostgresJobStore', async (history = {}) => {
   const schema = freshSchema();
   const opened: JobStore[] = [];
   const make = (): PostgresJobStore => {
-    const store = new PostgresJobStore({ connectionString: url }, { schema, leaseDuration: 30_000, ...history });
+    const store = new PostgresJobStore({ connectionString: db.url }, { schema, leaseDuration: 30_000, ...history });
     opened.push(store);
     return store;
   };
@@ -63,14 +48,14 @@ describeJobStore('PostgresJobStore', async (history = {}) => {
     second: async () => make(),
     cleanup: async () => {
       for (const s of opened) await s.close();
-      await admin.query(`DROP SCHEMA "${schema}" CASCADE`);
+      await db.admin.query(`DROP SCHEMA "${schema}" CASCADE`);
     },
   };
 });
 
 /** An open store in a fresh schema, closed after the test. */
 async function openStore(options: ConstructorParameters<typeof PostgresJobStore>[1] = {}, schema = freshSchema()) {
-  const store = new PostgresJobStore({ connectionString: url }, { schema, ...options });
+  const store = new PostgresJobStore({ connectionString: db.url }, { schema, ...options });
   await store.open({ name: 'pg', logger: quiet });
   return { store, schema };
 }
@@ -86,10 +71,10 @@ async function due(store: JobStore, id: string, runs: string[], { maxInstances =
 describe('PostgresJobStore migrations', () => {
   it('installs from several processes at once, each version applied once', async () => {
     const schema = freshSchema();
-    const stores = Array.from({ length: 5 }, () => new PostgresJobStore({ connectionString: url }, { schema }));
+    const stores = Array.from({ length: 5 }, () => new PostgresJobStore({ connectionString: db.url }, { schema }));
     try {
       await Promise.all(stores.map((s) => s.open({ name: 'pg', logger: quiet })));
-      const { rows } = await admin.query(`SELECT version FROM "${schema}".migrations ORDER BY version`);
+      const { rows } = await db.admin.query(`SELECT version FROM "${schema}".migrations ORDER BY version`);
       expect(rows.map((r) => r.version)).toEqual(Array.from({ length: LATEST_VERSION }, (_, i) => i + 1));
       await stores[0]!.addJob(jobRecord('a'), { replaceExisting: false });
       expect((await stores[4]!.getJobs()).map((j) => j.id)).toEqual(['a']);
@@ -103,11 +88,11 @@ describe('PostgresJobStore migrations', () => {
     await due(store, 'old', ['old@1']);
     await store.close();
     // Migrations 3 and 4 only add run_history and ended_runs: without them, the schema is version 2's.
-    await admin.query(`DROP TABLE "${schema}".run_history, "${schema}".ended_runs; DELETE FROM "${schema}".migrations WHERE version >= 3`);
-    const again = new PostgresJobStore({ connectionString: url }, { schema });
+    await db.admin.query(`DROP TABLE "${schema}".run_history, "${schema}".ended_runs; DELETE FROM "${schema}".migrations WHERE version >= 3`);
+    const again = new PostgresJobStore({ connectionString: db.url }, { schema });
     await again.open({ name: 'pg', logger: quiet });
     try {
-      const { rows } = await admin.query(`SELECT version FROM "${schema}".migrations ORDER BY version`);
+      const { rows } = await db.admin.query(`SELECT version FROM "${schema}".migrations ORDER BY version`);
       expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4]);
       expect(LATEST_VERSION).toBe(4);
       expect(await again.getJob('old')).toEqual(jobRecord('old', { nextRunTime: min(9), maxInstances: 5 }));
@@ -127,7 +112,7 @@ describe('PostgresJobStore migrations', () => {
   it('refuses a schema newer than it knows, saying what to do', async () => {
     const { store, schema } = await openStore();
     await store.close();
-    await admin.query(`INSERT INTO "${schema}".migrations (version, name) VALUES ($1, 'from the future')`, [LATEST_VERSION + 1]);
+    await db.admin.query(`INSERT INTO "${schema}".migrations (version, name) VALUES ($1, 'from the future')`, [LATEST_VERSION + 1]);
     const err = await store.open({ name: 'pg', logger: quiet }).then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(KairosError);
     expect((err as KairosError).code).toBe('KAIROS_SCHEMA_TOO_NEW');
@@ -144,7 +129,7 @@ describe('PostgresJobStore migrations', () => {
       await a.store.close();
       await b.store.close();
     }
-    expect(() => new PostgresJobStore({ connectionString: url }, { schema: 'x"; DROP TABLE y; --' })).toThrow(RangeError);
+    expect(() => new PostgresJobStore({ connectionString: db.url }, { schema: 'x"; DROP TABLE y; --' })).toThrow(RangeError);
     expect(() => new PostgresJobStore({} as never)).toThrow(TypeError);
   });
 
@@ -164,7 +149,7 @@ describe('PostgresJobStore specifics', () => {
       await due(store, 'a', ['a@1']);
       // schedule time far in the future (a FakeClock jumped ahead): the lease is still real time
       const [claimed] = await store.claimDueRuns('me', min(60 * 24 * 365), 10);
-      const { rows } = await admin.query<{ now: number }>(`SELECT floor(extract(epoch FROM now()) * 1000)::float8 AS now`);
+      const { rows } = await db.admin.query<{ now: number }>(`SELECT floor(extract(epoch FROM now()) * 1000)::float8 AS now`);
       expect(claimed!.run.leaseExpiresAt! - rows[0]!.now).toBeGreaterThan(9_000);
       expect(claimed!.run.leaseExpiresAt! - rows[0]!.now).toBeLessThanOrEqual(10_000);
       expect(await store.claimDueRuns('other', min(60 * 24 * 365 * 10), 10)).toEqual([]);
@@ -179,7 +164,7 @@ describe('PostgresJobStore specifics', () => {
       await due(store, 'a', ['a@1']);
       await store.claimDueRuns('dead', min(1), 10);
       const q = createQueries(namesFor(schema), 'test');
-      const client = await admin.connect();
+      const client = await db.admin.connect();
       try {
         await client.query('BEGIN');
         // now() is fixed within a transaction: the lease ends exactly at the claim's now().
@@ -201,7 +186,7 @@ describe('PostgresJobStore specifics', () => {
 
   it('three instances claiming at once split 60 runs with none twice (SKIP LOCKED)', async () => {
     const { store, schema } = await openStore();
-    const others = [new PostgresJobStore({ connectionString: url }, { schema }), new PostgresJobStore({ connectionString: url }, { schema })];
+    const others = [new PostgresJobStore({ connectionString: db.url }, { schema }), new PostgresJobStore({ connectionString: db.url }, { schema })];
     try {
       for (const o of others) await o.open({ name: 'pg', logger: quiet });
       await store.addJob(jobRecord('a', { nextRunTime: min(1), maxInstances: 100 }), { replaceExisting: false });
@@ -239,7 +224,7 @@ describe('PostgresJobStore specifics', () => {
       const both = await Promise.allSettled([0, 1].map(() => store.completeRun(claimed[7]!.run.runId, claimed[7]!.run.claimToken!, { status: 'succeeded' })));
       expect(both.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled']);
       expect(await store.getLiveRuns('a')).toEqual([]);
-      const { rows } = await admin.query(`SELECT count(*)::int AS n FROM "${schema}".ended_runs WHERE run_id = $1`, [claimed[7]!.run.runId]);
+      const { rows } = await db.admin.query(`SELECT count(*)::int AS n FROM "${schema}".ended_runs WHERE run_id = $1`, [claimed[7]!.run.runId]);
       expect(rows[0].n).toBe(1);
     } finally {
       await store.close();
@@ -278,7 +263,7 @@ describe('PostgresJobStore specifics', () => {
 
   it('the last two runs of an exhausted job ending at once delete the job exactly once', async () => {
     const { store, schema } = await openStore();
-    const other = new PostgresJobStore({ connectionString: url }, { schema });
+    const other = new PostgresJobStore({ connectionString: db.url }, { schema });
     try {
       await other.open({ name: 'pg', logger: quiet });
       for (let i = 0; i < 5; i++) {
@@ -299,7 +284,7 @@ describe('PostgresJobStore specifics', () => {
   });
 
   it('works on a pool the application owns, and leaves it open', async () => {
-    const pool = new pg.Pool({ connectionString: url, max: 3 });
+    const pool = new pg.Pool({ connectionString: db.url, max: 3 });
     pool.on('error', () => {});
     try {
       const store = new PostgresJobStore({ pool }, { schema: freshSchema() });
@@ -317,7 +302,7 @@ describe('PostgresJobStore specifics', () => {
   });
 
   it('accepts leaseDuration in the first argument too (as the conformance child passes it)', async () => {
-    const store = new PostgresJobStore({ connectionString: url, leaseDuration: { seconds: 3 } });
+    const store = new PostgresJobStore({ connectionString: db.url, leaseDuration: { seconds: 3 } });
     expect(store.leaseDuration).toBe(3000);
     expect(store.schema).toBe('kairos');
   });
@@ -337,7 +322,7 @@ describe('PostgresJobStore run history plans', () => {
           };
         }));
       }
-      await admin.query(`ANALYZE "${schema}".run_history`);
+      await db.admin.query(`ANALYZE "${schema}".run_history`);
       const { sql } = createQueries(namesFor(schema), 'plan');
       const MAX = Number.MAX_SAFE_INTEGER;
       // [query, values, the index it must use, whether a sort is allowed]. A sort is fine over one
@@ -351,7 +336,7 @@ describe('PostgresJobStore run history plans', () => {
         ['deleteHistory', [['job-1', 'job-2'], 100, 500, min(100)], /run_history_job[\s\S]*run_history_finished/, true],
       ];
       for (const [name, values, index, sortAllowed] of cases) {
-        const { rows } = await admin.query(`EXPLAIN ${sql[name]}`, values);
+        const { rows } = await db.admin.query(`EXPLAIN ${sql[name]}`, values);
         const plan = rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
         expect(plan, `${name}:\n${plan}`).toMatch(index);
         expect(plan, `${name}:\n${plan}`).not.toMatch(sortAllowed ? /Seq Scan/ : /Seq Scan|Sort/);
@@ -374,7 +359,7 @@ describe('PostgresJobStore LISTEN/NOTIFY', () => {
 
   it("wakes other instances at once on their changes, never on its own or on claims", async () => {
     const a = await openStore();
-    const b = new PostgresJobStore({ connectionString: url }, { schema: a.schema });
+    const b = new PostgresJobStore({ connectionString: db.url }, { schema: a.schema });
     let woken = 0;
     let ownWakes = 0;
     const unsubscribe = a.store.subscribe(() => woken++);
@@ -417,14 +402,14 @@ describe('PostgresJobStore LISTEN/NOTIFY', () => {
 
   it('re-opens a killed LISTEN connection with backoff, polling meanwhile, and catches up', async () => {
     const a = await openStore({ safetyPollInterval: 50, maxReconnectDelay: 400 });
-    const b = new PostgresJobStore({ connectionString: url }, { schema: a.schema });
+    const b = new PostgresJobStore({ connectionString: db.url }, { schema: a.schema });
     let woken = 0;
     a.store.subscribe(() => woken++);
     try {
       await b.open({ name: 'pg', logger: quiet });
       await until(() => woken >= 1);
       // Kill every LISTEN connection, and keep killing new ones for a while.
-      const kill = (): Promise<unknown> => admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'kairos-listen' AND pid <> pg_backend_pid()`);
+      const kill = (): Promise<unknown> => db.admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'kairos-listen' AND pid <> pg_backend_pid()`);
       const end = Date.now() + 500;
       woken = 0;
       while (Date.now() < end) {
@@ -434,7 +419,7 @@ describe('PostgresJobStore LISTEN/NOTIFY', () => {
       expect(woken).toBeGreaterThanOrEqual(3); // the safety poll ran while the connection was down
       // back up: a change by b reaches a at once again
       await new Promise((r) => setTimeout(r, 900));
-      const { rows } = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'kairos-listen'`);
+      const { rows } = await db.admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'kairos-listen'`);
       expect(rows[0].n).toBe(1);
       const before = woken;
       await b.addJob(jobRecord('late', { nextRunTime: min(1) }), { replaceExisting: false });
@@ -451,7 +436,7 @@ describe('PostgresJobStore LISTEN/NOTIFY', () => {
     const { store } = await openStore();
     try {
       await store.addJob(jobRecord('a'), { replaceExisting: false });
-      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'kairos' AND pid <> pg_backend_pid()`);
+      await db.admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'kairos' AND pid <> pg_backend_pid()`);
       // idle clients died: the pool notices (its 'error' is handled) and opens new ones
       let ok = false;
       for (let i = 0; i < 3 && !ok; i++) {
