@@ -43,26 +43,26 @@ export class Runner {
   readonly #inFlight = new Set<RunAttempt>();
   /** Claimed runs waiting for their `notBefore`, earliest first. */
   readonly #held = new HeldRuns();
-  /** Due runs are started through it, in slices, so that a thousand never hold the thread at once. */
   /** Runs that ended go on (write their outcome) through it, in slices like the starts. */
   readonly #endings = new Pacer<() => void>((goOn) => goOn(), { deferred: true });
+  /** Due runs are started through it, in slices, so that a thousand never hold the thread at once. */
   readonly #pacer = new Pacer<HeldRun>((h) => this.#launch(h.attempt ?? this.#attempt(h)));
   /** What each run's attempt needs from here. */
-  readonly #host: AttemptHost = {
-    ctx: undefined as unknown as RunnerContext,
-    endingTurn: async () => {
-      // Runs due together start first; their endings are written after (a synchronous task ends
-      // within its own slice, and writing its end there would slow the start of the others),
-      // and in slices too: a thousand endings at once would hold the thread as long as starting them.
-      if (this.#pacer.pending > 0) await this.#pacer.idle();
-      await new Promise<void>((resolve) => this.#endings.add([resolve]));
-    },
-    ended: (attempt) => this.#inFlight.delete(attempt),
-  };
+  readonly #host: AttemptHost;
 
   constructor(context: RunnerContext) {
     this.#ctx = context;
-    (this.#host as { ctx: RunnerContext }).ctx = context;
+    this.#host = {
+      ctx: context,
+      endingTurn: async () => {
+        // Runs due together start first; their endings are written after (a synchronous task ends
+        // within its own slice, and writing its end there would slow the start of the others),
+        // and in slices too: a thousand endings at once would hold the thread as long as starting them.
+        if (this.#pacer.pending > 0) await this.#pacer.idle();
+        await new Promise<void>((resolve) => this.#endings.add([resolve]));
+      },
+      ended: (attempt) => this.#inFlight.delete(attempt),
+    };
   }
 
   get size(): number {
