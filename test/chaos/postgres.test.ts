@@ -5,6 +5,8 @@
  * jumping an hour; then the ledger is audited. A failure prints its seed: CHAOS_SEED=<seed> replays
  * the same choices.
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { tempDir } from '../e2e/helpers.js';
@@ -24,7 +26,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.destroy();
   if (passed) cleanup();
-  else console.log(`[chaos postgres] kept ${dir} (events-<pid>.jsonl)`);
+  else console.log(`[chaos postgres] kept ${dir} (events-<pid>.jsonl, store-state.json)`);
 });
 
 it('PostgreSQL: 4 processes under faults; nothing run twice unexplained, no hole, every retry run, takeover within 2 x lease + 1 s', { timeout: 120_000 }, async () => {
@@ -34,6 +36,8 @@ it('PostgreSQL: 4 processes under faults; nothing run twice unexplained, no hole
   try {
     console.log('[chaos postgres]', JSON.stringify(summary(report)));
     const found = failures(report, { takeoverBoundMs: 2 * LEASE_MS + 1000 });
+    // The server is destroyed after the run: keep its tables beside the events, to study a failure.
+    if (found.length > 0) writeFileSync(path.join(dir, 'store-state.json'), JSON.stringify(await target.dumpRuns(), null, 1));
     expect(found, `seed ${seed} (CHAOS_SEED=${seed} replays it)\n${found.join('\n')}\n${report.fleet.outputs()}`).toEqual([]);
     for (const kind of POSTGRES_FAULTS) expect(report.faultCounts[kind], `fault ${kind} never happened (seed ${seed})`).toBeGreaterThan(0);
     passed = true;

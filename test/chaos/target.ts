@@ -43,8 +43,8 @@ export interface ChaosTarget {
   /** Pids with a task started in the last 2 s and not finished (a run in flight). */
   runningPids(): Promise<number[]>;
   state(): Promise<StoreState>;
-  /** The store's runs and run history tables, whole, to study a failure after the server is gone. */
-  dumpRuns(): Promise<{ runs: unknown[]; history: unknown[]; ledger: LedgerRow[] }>;
+  /** The store's jobs, runs and run history tables, whole, to study a failure after the server is gone. */
+  dumpRuns(): Promise<{ jobs: unknown[]; runs: unknown[]; history: unknown[]; ledger: LedgerRow[] }>;
   close(): Promise<void>;
 }
 
@@ -85,7 +85,7 @@ export function sqliteTarget(dir: string): ChaosTarget {
       historyRows: (db.prepare('SELECT COUNT(*) AS n FROM kairos_run_history').get() as { n: number }).n,
     }),
     dumpRuns: async () => ({
-      runs: db.prepare('SELECT * FROM kairos_runs').all(), history: db.prepare('SELECT * FROM kairos_run_history').all(),
+      jobs: db.prepare('SELECT * FROM kairos_jobs').all(), runs: db.prepare('SELECT * FROM kairos_runs').all(), history: db.prepare('SELECT * FROM kairos_run_history').all(),
       ledger: (db.prepare('SELECT * FROM chaos_ledger ORDER BY id').all() as RawRow[]).map(toRow),
     }),
     close: async () => {
@@ -121,7 +121,7 @@ export async function postgresTarget(server: TestPostgres): Promise<ChaosTarget>
       historyRows: Number((await query<{ n: string }>('SELECT COUNT(*) AS n FROM kairos.run_history'))[0]!.n),
     }),
     dumpRuns: async () => ({
-      runs: await query('SELECT * FROM kairos.runs'), history: await query('SELECT * FROM kairos.run_history'),
+      jobs: await query('SELECT * FROM kairos.jobs'), runs: await query('SELECT * FROM kairos.runs'), history: await query('SELECT * FROM kairos.run_history'),
       ledger: (await query<RawRow>('SELECT * FROM chaos_ledger ORDER BY id')).map(toRow),
     }),
     close: async () => {},

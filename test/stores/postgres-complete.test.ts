@@ -33,11 +33,16 @@ const READY = Buffer.from([0x5a, 0, 0, 0, 5]);
  * it reaches the server (`'request'`: nothing runs) or once the server's ReadyForQuery for it
  * arrives, without passing the reply on (`'reply'`: it ran and committed, the reply is lost).
  */
-async function startProxy(): Promise<{ url: string; cut(pattern: string, when: 'request' | 'reply'): Promise<void> }> {
+async function startProxy(): Promise<{ url: string; cut(pattern: string, when: 'request' | 'reply'): Promise<void>; down(on: boolean): void }> {
   const target = new URL(db.url);
   let armed: { pattern: string; when: 'request' | 'reply'; fired(): void } | null = null;
+  let isDown = false;
   const sockets = new Set<net.Socket>();
   const proxy = net.createServer((client) => {
+    if (isDown) {
+      client.destroy();
+      return;
+    }
     const upstream = net.connect(Number(target.port), target.hostname);
     sockets.add(client).add(upstream);
     let awaitingReply: (() => void) | null = null;
@@ -87,11 +92,16 @@ async function startProxy(): Promise<{ url: string; cut(pattern: string, when: '
   return {
     url: proxied.toString(),
     cut: (pattern, when) => new Promise<void>((resolve) => (armed = { pattern, when, fired: resolve })),
+    /** While down, every connection is refused, as by a server that is not running. */
+    down: (on) => {
+      isDown = on;
+      if (on) for (const socket of sockets) socket.destroy();
+    },
   };
 }
 
-async function openStore(connectionString: string, schema = `c${++schemas}`): Promise<PostgresJobStore> {
-  const store = new PostgresJobStore({ connectionString }, { schema, leaseDuration: 10_000 });
+async function openStore(connectionString: string, schema = `c${++schemas}`, leaseDuration = 10_000): Promise<PostgresJobStore> {
+  const store = new PostgresJobStore({ connectionString }, { schema, leaseDuration });
   await store.open({ name: 'pg', logger: quiet });
   closers.push(() => store.close());
   return store;
@@ -149,6 +159,39 @@ describe('PostgresJobStore.completeRun with a lost reply', () => {
     await cut;
     expect(await result).toEqual({ jobRemoved: true });
     expect(await store.getJob('a')).toBeNull();
+  });
+
+  it('an exhausted job whose deletion cannot reach the server after its last run ended is swept when it answers again', async () => {
+    const proxy = await startProxy();
+    const store = await openStore(proxy.url, undefined, 400);
+    const token = await claimed(store, 'a', 'me', { exhausted: true });
+    // The run's end commits; the job's deletion never gets through, for longer than the retries last.
+    const cut = proxy.cut('deleteExhaustedJob', 'request');
+    const result = store.completeRun('a@1', token, { status: 'succeeded' });
+    await cut;
+    proxy.down(true);
+    // The end is recorded, so the completion is not an error (and the run is not taken over).
+    expect(await result).toEqual({ jobRemoved: false });
+    const left = async (): Promise<unknown[]> => (await db.admin.query(`SELECT id, exhausted FROM "${store.schema}".jobs`)).rows;
+    expect(await left()).toEqual([{ id: 'a', exhausted: true }]);
+    proxy.down(false);
+    await store.getWakeTimes('me');
+    expect(await left()).toEqual([]);
+  });
+
+  it('a completion that gave up not knowing whether its end committed leaves the sweep due', async () => {
+    const proxy = await startProxy();
+    const store = await openStore(proxy.url, undefined, 400);
+    const token = await claimed(store, 'a', 'me', { exhausted: true });
+    const cut = proxy.cut('finishRuns', 'reply');
+    const result = store.completeRun('a@1', token, { status: 'succeeded' }).catch((e: unknown) => e);
+    await cut;
+    proxy.down(true);
+    expect(await result).toBeInstanceOf(Error);
+    expect((await db.admin.query(`SELECT id FROM "${store.schema}".jobs`)).rows).toEqual([{ id: 'a' }]);
+    proxy.down(false);
+    await store.getWakeTimes('me');
+    expect((await db.admin.query(`SELECT id FROM "${store.schema}".jobs`)).rows).toEqual([]);
   });
 
   it('a requeue (retry outcome) whose reply was lost is reported done, and the run is requeued once', async () => {

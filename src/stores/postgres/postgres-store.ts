@@ -258,6 +258,7 @@ export class PostgresJobStore implements JobStore {
 
   async getWakeTimes(owner: string): Promise<WakeTimes> {
     const db = this.#db();
+    await this.#completions.sweepIfDue(db);
     if (this.#unreleased.size > 0) {
       const held = new Set(await this.#q.stillHeld(db, [...this.#unreleased], [...this.#owners]));
       for (const id of this.#unreleased) if (!held.has(id)) this.#unreleased.delete(id);
