@@ -77,8 +77,13 @@ export class JobChecks {
       args,
       nextRunTime,
       exhausted: nextRunTime === null && options.nextRunTime !== null,
+      misfireGraceTime: resolved.misfireGraceTime,
+      coalesce: resolved.coalesce,
+      maxInstances: resolved.maxInstances,
+      jitter: resolved.jitter,
       executor: options.executor ?? 'default',
-      ...resolved,
+      timeout: resolved.timeout,
+      retry: resolved.retry,
     };
     return { record, store, storeName, replaceExisting: options.replaceExisting ?? false, keepSchedule: options.nextRunTime === undefined, built, triggerJson };
   }

@@ -157,12 +157,13 @@ export function resolveDefaults(input: JobDefaults = {}): ResolvedJobOptions {
 
 /** Resolves the option fields given in `input`, taking the others from `base`. */
 export function resolveOptions(input: JobDefaults & { jitter?: DurationLike }, base: ResolvedJobOptions): ResolvedJobOptions {
-  const out = { ...base };
-  if (input.misfireGraceTime !== undefined) out.misfireGraceTime = resolveNullableDuration(input.misfireGraceTime, 'misfireGraceTime', false);
-  if (input.coalesce !== undefined) out.coalesce = resolveBoolean(input.coalesce, 'coalesce');
-  if (input.maxInstances !== undefined) out.maxInstances = checkInteger(input.maxInstances, 'maxInstances', 1);
-  if (input.retry !== undefined) out.retry = resolveRetry(input.retry);
-  if (input.timeout !== undefined) out.timeout = resolveNullableDuration(input.timeout, 'timeout', true);
-  if (input.jitter !== undefined) out.jitter = toMilliseconds(input.jitter, 'jitter');
-  return out;
+  // One literal of a fixed shape (a spread of `base` made every job record's copy slow to build).
+  return {
+    misfireGraceTime: input.misfireGraceTime === undefined ? base.misfireGraceTime : resolveNullableDuration(input.misfireGraceTime, 'misfireGraceTime', false),
+    coalesce: input.coalesce === undefined ? base.coalesce : resolveBoolean(input.coalesce, 'coalesce'),
+    maxInstances: input.maxInstances === undefined ? base.maxInstances : checkInteger(input.maxInstances, 'maxInstances', 1),
+    jitter: input.jitter === undefined ? base.jitter : toMilliseconds(input.jitter, 'jitter'),
+    timeout: input.timeout === undefined ? base.timeout : resolveNullableDuration(input.timeout, 'timeout', true),
+    retry: input.retry === undefined ? base.retry : resolveRetry(input.retry),
+  };
 }
