@@ -75,8 +75,8 @@ export class Completions {
       try {
         return await this.#completeOnce(runId, claimToken, outcome, progress);
       } catch (err) {
-        if (!isConnectionError(err) || Date.now() + delay > deadline || !this.#c.isOpen()) {
-          if (!isConnectionError(err)) throw err;
+        if (!isConnectionError(err)) throw err;
+        if (Date.now() + delay > deadline || !this.#c.isOpen()) {
           // Its end may have committed (and is known to have, when `ended`) with its job left
           // exhausted and without a run: the next sweep deletes it.
           this.#sweepAt = 0;
