@@ -146,8 +146,9 @@ export class HistoryRecorder {
         if (!first && !queue.store.persistent) await new Promise<void>((resolve) => setImmediate(resolve));
         first = false;
         if (queue.entries.length === 0) break;
-        const batch = queue.entries.length <= size ? queue.entries : queue.entries.slice(0, size);
-        queue.entries = batch === queue.entries ? [] : queue.entries.slice(size);
+        // The whole queue when it fits, else its first `size` (splice: no copy of the rest per batch).
+        const batch = queue.entries.length <= size ? queue.entries : queue.entries.splice(0, size);
+        if (batch === queue.entries) queue.entries = [];
         try {
           await queue.store.recordRuns!(batch);
         } catch (err) {

@@ -243,8 +243,12 @@ export class RunAttempt {
       this.#record(history);
       throw err;
     }
-    const { result: _dropped, ...rest } = history;
-    this.#record(stored instanceof LeaseLostError ? entryWithError(rest, stored) : history);
+    if (stored instanceof LeaseLostError) {
+      const { result: _dropped, ...rest } = history; // (an object rest is slow: only on this rare path)
+      this.#record(entryWithError(rest, stored));
+    } else {
+      this.#record(history);
+    }
     return stored;
   }
 

@@ -51,7 +51,15 @@ export class HistoryRing {
   /** Adds entries (assigning their `seq`) and applies retention. */
   record(entries: readonly PreparedRunHistory[], options: ResolvedHistoryOptions): void {
     if (entries.length === 0 || options.keepRuns === 0) return;
-    for (const e of entries) this.#insert({ entry: { ...e, seq: ++this.#seq }, live: true });
+    for (const e of entries) {
+      // Field by field (a spread of each entry cost more than the ring's own work).
+      const entry: StoredRunHistoryRecord = {
+        runId: e.runId, jobId: e.jobId, scheduledRunTime: e.scheduledRunTime, lastScheduledRunTime: e.lastScheduledRunTime, missedCount: e.missedCount,
+        attempt: e.attempt, startedAt: e.startedAt, finishedAt: e.finishedAt, outcome: e.outcome, error: e.error, result: e.result,
+        resultTruncated: e.resultTruncated, seq: ++this.#seq,
+      };
+      this.#insert({ entry, live: true });
+    }
     const plan = retentionPlan(entries, options);
     for (const jobId of plan.jobIds) {
       const slots = this.#byJob.get(jobId);

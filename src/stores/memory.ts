@@ -405,6 +405,11 @@ export class MemoryJobStore implements JobStore {
   }
 }
 
+/** A copy the caller cannot change the store through; field by field, one shape for every record. */
 function copyJob(job: JobRecord): JobRecord {
-  return { ...job, args: [...job.args], retry: job.retry ? { ...job.retry } : null };
+  return {
+    id: job.id, name: job.name, taskId: job.taskId, trigger: job.trigger, args: job.args.slice(), nextRunTime: job.nextRunTime, exhausted: job.exhausted,
+    misfireGraceTime: job.misfireGraceTime, coalesce: job.coalesce, maxInstances: job.maxInstances, jitter: job.jitter, executor: job.executor,
+    timeout: job.timeout, retry: job.retry ? { ...job.retry } : null,
+  };
 }
